@@ -1,0 +1,96 @@
+//! The identity server's settings, already parsed and checked by the binary.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use crate::origin::TrustedOrigins;
+use crate::password::HashAlgorithm;
+use crate::rate_limit::TrustedProxies;
+
+/// The server secret. Its bytes never reach `Debug` output or logs.
+#[derive(Clone)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    pub fn new(secret: impl Into<String>) -> Self {
+        Self(secret.into().into_bytes())
+    }
+
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// Session lifetimes, Better Auth's defaults (`src/context/create-context.ts`, 1.7.x).
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPolicy {
+    /// Lifetime of a session, and `Max-Age` of its cookie: 7 days.
+    pub expires_in: Duration,
+    /// A session older than this (since its last extension) is extended on `get-session`: 1 day.
+    pub update_age: Duration,
+    /// `list-sessions` wants a session created at most this long ago: 1 day.
+    pub fresh_age: Duration,
+    /// Lifetime of a `rememberMe: false` session: 1 day.
+    pub dont_remember: Duration,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+        Self {
+            expires_in: DAY * 7,
+            update_age: DAY,
+            fresh_age: DAY,
+            dont_remember: DAY,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    pub secret: Secret,
+    /// The public origin (`BETTER_AUTH_URL`), e.g. `https://auth.example.com`.
+    pub base_url: String,
+    pub trusted_origins: TrustedOrigins,
+    /// `__Secure-` cookie names and the `Secure` attribute: on when the base URL is https.
+    pub secure_cookies: bool,
+    pub session: SessionPolicy,
+    /// The format of new password hashes.
+    pub password_hash: HashAlgorithm,
+    pub rate_limit: bool,
+    pub trusted_proxies: TrustedProxies,
+    /// Threads and queue length of the password-hashing pool.
+    pub hash_workers: usize,
+    pub hash_queue: usize,
+}
+
+impl AuthConfig {
+    /// A development configuration for `base_url`, as `lectern serve` runs without settings.
+    pub fn development(base_url: &str, secret: Secret) -> Self {
+        let workers = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
+        Self {
+            secret,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            trusted_origins: TrustedOrigins::new([base_url]),
+            secure_cookies: base_url.starts_with("https://"),
+            session: SessionPolicy::default(),
+            password_hash: HashAlgorithm::Argon2id,
+            rate_limit: true,
+            trusted_proxies: TrustedProxies::default(),
+            hash_workers: workers,
+            hash_queue: 64,
+        }
+    }
+
+    pub fn is_trusted_proxy(&self, ip: IpAddr) -> bool {
+        self.trusted_proxies.contains(ip)
+    }
+}

@@ -1,0 +1,136 @@
+//! The one place where identity errors become HTTP responses, in Better Auth's shape
+//! `{"code","message"}` (packages/core/src/error/codes.ts, 1.7.x).
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// A client error with Better Auth's status, code and message.
+    #[error("{code}: {message}")]
+    Client {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
+    /// Better Auth's rate limiter answers 429 with no `code` and an `X-Retry-After` header.
+    #[error("rate limited for {retry_after}s")]
+    RateLimited { retry_after: u64 },
+    /// The password-hashing queue is full: shed load instead of letting latency grow.
+    #[error("password hashing is saturated")]
+    Busy,
+    /// A server-side failure; the detail goes to the log, never to the client.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+pub type AuthResult<T> = Result<T, AuthError>;
+
+impl AuthError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self::Client {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Unauthorized")
+    }
+
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, message)
+    }
+
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::bad_request("VALIDATION_ERROR", message)
+    }
+
+    pub fn invalid_credentials() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "INVALID_EMAIL_OR_PASSWORD",
+            "Invalid email or password",
+        )
+    }
+
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        Self::Internal(detail.to_string())
+    }
+}
+
+impl From<lectern_store::StoreError> for AuthError {
+    fn from(err: lectern_store::StoreError) -> Self {
+        Self::internal(err)
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'a str>,
+    message: &'a str,
+}
+
+impl IntoResponse for AuthError {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Client {
+                status,
+                code,
+                message,
+            } => (
+                status,
+                Json(Body {
+                    code: Some(code),
+                    message: &message,
+                }),
+            )
+                .into_response(),
+            Self::RateLimited { retry_after } => {
+                let mut res = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Json(Body {
+                        code: None,
+                        message: "Too many requests. Please try again later.",
+                    }),
+                )
+                    .into_response();
+                res.headers_mut()
+                    .insert("x-retry-after", HeaderValue::from(retry_after));
+                res
+            }
+            Self::Busy => {
+                let mut res = (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Json(Body {
+                        code: Some("SERVER_BUSY"),
+                        message: "The server is busy signing other readers in. Please try again.",
+                    }),
+                )
+                    .into_response();
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                res
+            }
+            Self::Internal(detail) => {
+                tracing::error!(error = %detail, "request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Json(Body {
+                        code: Some("INTERNAL_SERVER_ERROR"),
+                        message: "Internal server error",
+                    }),
+                )
+                    .into_response()
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! Guests (Better Auth's anonymous plugin, `src/plugins/anonymous/index.ts`, 1.7.x) and
+//! what happens when one becomes a real account.
+//!
+//! Every flow that creates a session for a request that carried a guest's session calls
+//! [`upgrade_guest`]: the [`GuestMerge`] hook runs first (this is where the reader API moves
+//! the guest's conversations and profile), then the guest user is deleted. Better Auth does
+//! the same through `onLinkAccount` on paths starting with `/sign-in`, `/sign-up`,
+//! `/callback` and `/verify-email`; here the flows call it explicitly, so a new flow cannot
+//! be added without deciding whether it upgrades guests.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use lectern_store::{Session, Store, User};
+
+use crate::state::Auth;
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Moves what belongs to a guest to the account the guest became.
+pub trait GuestMerge: Send + Sync + std::fmt::Debug {
+    /// Called once per upgrade, before the guest user is deleted. An error keeps the guest
+    /// (and whatever it owns) in place; the sign-in itself still succeeds.
+    fn merge<'a>(
+        &'a self,
+        store: &'a Store,
+        guest: &'a User,
+        account: &'a User,
+    ) -> BoxFuture<'a, Result<(), String>>;
+}
+
+/// The hook until the reader API provides one: nothing to move.
+#[derive(Debug)]
+pub struct NoMerge;
+
+impl GuestMerge for NoMerge {
+    fn merge<'a>(
+        &'a self,
+        _: &'a Store,
+        _: &'a User,
+        _: &'a User,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// The guest whose session came with the request, if the request came from a guest.
+#[derive(Debug)]
+pub struct Guest(pub Session, pub User);
+
+impl Guest {
+    pub fn from_current(current: Option<(Session, User)>) -> Option<Self> {
+        current
+            .filter(|(_, user)| user.is_guest())
+            .map(|(s, u)| Self(s, u))
+    }
+}
+
+/// Runs the merge hook and removes the guest, once `account` has a new session.
+pub async fn upgrade_guest(auth: &Auth, guest: Option<Guest>, account: &User) {
+    let Some(Guest(_, guest)) = guest else { return };
+    // Better Auth keeps the guest when it signs in as itself or as another guest.
+    if guest.id == account.id || account.is_guest() {
+        return;
+    }
+    if let Err(err) = auth.merge.merge(&auth.store, &guest, account).await {
+        tracing::error!(guest.id = %guest.id, user.id = %account.id, error = %err, "guest merge failed; guest kept");
+        return;
+    }
+    if let Err(err) = auth.store.delete_user(&guest.id).await {
+        tracing::error!(guest.id = %guest.id, error = %err, "could not delete the merged guest");
+    }
+}

@@ -1,0 +1,252 @@
+//! Better Auth's rate limiter (`src/api/rate-limiter/index.ts`, 1.7.x): a counter per
+//! client IP and path, 3 requests per 10 s on sign-in, sign-up, change-password and
+//! change-email, 100 per 10 s elsewhere. A window ends only after `window` seconds without
+//! an allowed request, as in Better Auth.
+//!
+//! The client IP is the TCP peer, unless the peer is a configured trusted proxy: then it is
+//! the last `X-Forwarded-For` hop that is not itself a trusted proxy. Better Auth believes a
+//! single-hop `X-Forwarded-For` from anyone, which lets a client pick its own bucket.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv6Addr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::http::HeaderMap;
+
+use crate::error::{AuthError, AuthResult};
+
+/// Counters kept at most; past this, idle ones are dropped first.
+const MAX_ENTRIES: usize = 100_000;
+
+/// IPs and CIDR ranges whose `X-Forwarded-For` is believed.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(Vec<(IpAddr, u8)>);
+
+impl TrustedProxies {
+    /// Parses `10.0.0.1,10.1.0.0/16,::1`.
+    pub fn parse(list: &str) -> Result<Self, String> {
+        let mut ranges = Vec::new();
+        for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let (ip, bits) = match item.split_once('/') {
+                Some((ip, bits)) => (ip, Some(bits)),
+                None => (item, None),
+            };
+            let ip: IpAddr = ip
+                .parse()
+                .map_err(|_| format!("not an IP address: {item:?}"))?;
+            let max = if ip.is_ipv4() { 32 } else { 128 };
+            let bits = match bits {
+                Some(b) => b
+                    .parse::<u8>()
+                    .ok()
+                    .filter(|b| *b <= max)
+                    .ok_or(format!("bad prefix in {item:?}"))?,
+                None => max,
+            };
+            ranges.push((ip, bits));
+        }
+        Ok(Self(ranges))
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        self.0.iter().any(|(net, bits)| in_range(ip, *net, *bits))
+    }
+}
+
+fn in_range(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
+    match (ip, net) {
+        (IpAddr::V4(ip), IpAddr::V4(net)) => {
+            let mask = u32::MAX.checked_shl(32 - u32::from(bits)).unwrap_or(0);
+            u32::from(ip) & mask == u32::from(net) & mask
+        }
+        (IpAddr::V6(ip), IpAddr::V6(net)) => {
+            let mask = u128::MAX.checked_shl(128 - u32::from(bits)).unwrap_or(0);
+            u128::from(ip) & mask == u128::from(net) & mask
+        }
+        _ => false,
+    }
+}
+
+/// The client's IP: see the module documentation.
+pub fn client_ip(peer: IpAddr, headers: &HeaderMap, proxies: &TrustedProxies) -> IpAddr {
+    if !proxies.contains(peer) {
+        return peer;
+    }
+    let hops = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    for hop in hops.into_iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) if proxies.contains(ip) => continue,
+            Ok(ip) => return ip,
+            Err(_) => break,
+        }
+    }
+    peer
+}
+
+/// The rate-limit key part for an IP: IPv6 clients are grouped by /64, since one host
+/// usually owns a whole /64.
+fn ip_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let prefix = u128::from(v6) & (u128::MAX << 64);
+                format!("{}/64", Ipv6Addr::from(prefix))
+            }
+        },
+    }
+}
+
+/// Window and maximum for `path` (relative to `/api/auth`), Better Auth's default rules.
+fn rule(path: &str) -> (Duration, u32) {
+    const TEN_S: Duration = Duration::from_secs(10);
+    const MINUTE: Duration = Duration::from_secs(60);
+    let strict = ["/sign-in", "/sign-up", "/change-password", "/change-email"];
+    let mail = [
+        "/request-password-reset",
+        "/send-verification-email",
+        "/forget-password",
+    ];
+    if strict.iter().any(|p| path.starts_with(p)) {
+        (TEN_S, 3)
+    } else if mail.iter().any(|p| path.starts_with(p)) {
+        (MINUTE, 3)
+    } else {
+        (TEN_S, 100)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Counter {
+    count: u32,
+    last: Instant,
+}
+
+/// In-memory counters (one replica). Shared counters across replicas come with Redis.
+#[derive(Debug, Default)]
+pub struct RateLimiter {
+    counters: Mutex<HashMap<String, Counter>>,
+}
+
+impl RateLimiter {
+    /// Counts a request from `ip` to `path`; `Err(RateLimited)` when over the limit.
+    pub fn check(&self, ip: IpAddr, path: &str, now: Instant) -> AuthResult<()> {
+        let (window, max) = rule(path);
+        let key = format!("{}|{path}", ip_key(ip));
+        let mut counters = self
+            .counters
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if counters.len() >= MAX_ENTRIES && !counters.contains_key(&key) {
+            counters.retain(|_, c| now.duration_since(c.last) < Duration::from_secs(60));
+            if counters.len() >= MAX_ENTRIES {
+                counters.clear();
+            }
+        }
+        let counter = counters.entry(key).or_insert(Counter {
+            count: 0,
+            last: now,
+        });
+        let since_last = now.duration_since(counter.last);
+        if counter.count >= max && since_last < window {
+            let retry_after = (window - since_last).as_secs_f64().ceil() as u64;
+            return Err(AuthError::RateLimited {
+                retry_after: retry_after.max(1),
+            });
+        }
+        if since_last >= window {
+            counter.count = 0;
+        }
+        counter.count += 1;
+        counter.last = now;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("test IP")
+    }
+
+    #[test]
+    fn sign_in_allows_three_per_ten_seconds() {
+        let limiter = RateLimiter::default();
+        let t0 = Instant::now();
+        for i in 0..3 {
+            assert!(
+                limiter
+                    .check(ip("1.2.3.4"), "/sign-in/email", t0 + Duration::from_secs(i))
+                    .is_ok()
+            );
+        }
+        let refused = limiter.check(ip("1.2.3.4"), "/sign-in/email", t0 + Duration::from_secs(3));
+        assert!(
+            matches!(refused, Err(AuthError::RateLimited { retry_after: 8 })),
+            "{refused:?}"
+        );
+        // Another client and another path have their own counters.
+        assert!(limiter.check(ip("1.2.3.5"), "/sign-in/email", t0).is_ok());
+        assert!(limiter.check(ip("1.2.3.4"), "/get-session", t0).is_ok());
+        // Ten seconds after the last allowed request the window is over.
+        assert!(
+            limiter
+                .check(
+                    ip("1.2.3.4"),
+                    "/sign-in/email",
+                    t0 + Duration::from_secs(12)
+                )
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn ipv6_clients_share_their_64() {
+        let limiter = RateLimiter::default();
+        let t0 = Instant::now();
+        for host in ["2001:db8::1", "2001:db8::2", "2001:db8::3"] {
+            assert!(limiter.check(ip(host), "/sign-up/email", t0).is_ok());
+        }
+        assert!(
+            limiter
+                .check(ip("2001:db8::4"), "/sign-up/email", t0)
+                .is_err()
+        );
+        assert!(
+            limiter
+                .check(ip("2001:db8:0:1::1"), "/sign-up/email", t0)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
+        let proxies = TrustedProxies::parse("10.0.0.0/8, ::1").expect("valid list");
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            "203.0.113.9, 10.0.0.7".parse().expect("header"),
+        );
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &headers, &proxies),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            client_ip(ip("198.51.100.1"), &headers, &proxies),
+            ip("198.51.100.1")
+        );
+        assert_eq!(client_ip(ip("::1"), &HeaderMap::new(), &proxies), ip("::1"));
+        assert!(TrustedProxies::parse("10.0.0.0/33").is_err());
+        assert!(TrustedProxies::parse("nope").is_err());
+    }
+}

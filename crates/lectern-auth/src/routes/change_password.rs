@@ -1,0 +1,58 @@
+//! `POST /change-password` (`src/api/routes/update-user.ts`, 1.7.x).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use crate::body::Body;
+use crate::client_ip::ClientIp;
+use crate::error::{AuthError, AuthResult};
+use crate::session::{self, Client, CurrentSession, SessionCookies};
+use crate::state::Auth;
+use crate::validate;
+use crate::wire::{self, UserJson};
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangePassword {
+    new_password: String,
+    current_password: String,
+    revoke_other_sessions: Option<bool>,
+}
+
+pub async fn handler(
+    State(auth): State<Auth>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    current: CurrentSession,
+    Body(body): Body<ChangePassword>,
+) -> AuthResult<Response> {
+    validate::password(&body.new_password)?;
+    let account = auth.store.credential_account(&current.user.id).await?;
+    let stored = account.map(|a| a.password_hash);
+    if !auth.verify_password(stored, body.current_password).await? {
+        return Err(AuthError::bad_request(
+            "INVALID_PASSWORD",
+            "Invalid password",
+        ));
+    }
+    let password_hash = auth.hash_password(body.new_password).await?;
+    let user = current.user;
+    // Revoking the other sessions replaces them all with one new session for this device.
+    let new_session = body
+        .revoke_other_sessions
+        .unwrap_or(false)
+        .then(|| session::new_session(&auth, &user, true, &Client::from_headers(&headers, ip)));
+    auth.store
+        .set_password(&user.id, &password_hash, wire::now(), new_session.as_ref())
+        .await?;
+
+    let token = new_session.as_ref().map(|s| s.token.as_str());
+    let body = Json(serde_json::json!({ "token": token, "user": UserJson::from(&user) }));
+    Ok(match token {
+        Some(token) => (SessionCookies::issue(&auth, token, true), body).into_response(),
+        None => body.into_response(),
+    })
+}

@@ -1,0 +1,77 @@
+//! `GET /get-session` (`src/api/routes/session.ts`, 1.7.x): the session and its user, or
+//! the JSON literal `null`. A session older than `updateAge` since its last extension is
+//! extended by one write and its cookie re-sent.
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde::Deserialize;
+
+use crate::cookies;
+use crate::error::AuthResult;
+use crate::session::{self, SessionCookies};
+use crate::state::Auth;
+use crate::wire::{self, SessionJson, UserJson};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Params {
+    disable_refresh: Option<String>,
+}
+
+pub async fn handler(
+    State(auth): State<Auth>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> AuthResult<Response> {
+    let Some((mut session, user)) = session::current(&auth, &headers).await? else {
+        let mut response = Json(serde_json::Value::Null).into_response();
+        if session::has_session_cookie(&auth, &headers) {
+            // A cookie that names no live session is cleared, as Better Auth does.
+            let (parts, body) = (SessionCookies::clear(&auth), response);
+            response = (parts, body).into_response();
+        }
+        return Ok(no_store(response));
+    };
+
+    let policy = auth.config.session;
+    // A malformed query string is ignored rather than failing the session check.
+    let params: Params = query
+        .and_then(|q| serde_urlencoded::from_str(&q).ok())
+        .unwrap_or_default();
+    let disable_refresh = params.disable_refresh.is_some_and(|v| v != "false");
+    let remembered = cookies::read(&headers, &auth.cookies.dont_remember).is_none();
+    let last_extended = session.expires_at - policy.expires_in;
+    let mut refreshed = None;
+    if !disable_refresh && remembered && last_extended + policy.update_age <= Utc::now() {
+        let now = wire::now();
+        session.expires_at = now + policy.expires_in;
+        session.updated_at = now;
+        auth.store
+            .extend_session(&session.id, session.expires_at, now)
+            .await?;
+        refreshed = Some(SessionCookies::refresh(
+            &auth,
+            &session.token,
+            session.expires_at,
+        ));
+    }
+    let body = Json(serde_json::json!({
+        "session": SessionJson::from(&session),
+        "user": UserJson::from(&user),
+    }));
+    let response = match refreshed {
+        Some(cookies) => (cookies, body).into_response(),
+        None => body.into_response(),
+    };
+    Ok(no_store(response))
+}
+
+fn no_store(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}

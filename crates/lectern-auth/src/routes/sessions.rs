@@ -1,0 +1,80 @@
+//! Listing and revoking a user's sessions (`src/api/routes/session.ts`, 1.7.x).
+
+use axum::Json;
+use axum::extract::State;
+use chrono::Utc;
+use serde::Deserialize;
+
+use crate::body::Body;
+use crate::error::{AuthError, AuthResult};
+use crate::routes::status_true;
+use crate::session::CurrentSession;
+use crate::state::Auth;
+use crate::wire::SessionJson;
+
+/// `GET /list-sessions`: the user's live sessions. Needs a *fresh* session (created less than
+/// `freshAge` ago, `freshSessionMiddleware`), so a stolen old cookie cannot enumerate devices.
+pub async fn list(
+    State(auth): State<Auth>,
+    current: CurrentSession,
+) -> AuthResult<Json<serde_json::Value>> {
+    let now = Utc::now();
+    let age = (now - current.session.created_at)
+        .to_std()
+        .unwrap_or_default();
+    if age > auth.config.session.fresh_age {
+        return Err(AuthError::forbidden(
+            "SESSION_NOT_FRESH",
+            "Session is not fresh",
+        ));
+    }
+    let sessions = auth.store.user_sessions(&current.user.id).await?;
+    let live: Vec<SessionJson<'_>> = sessions
+        .iter()
+        .filter(|s| s.expires_at > now)
+        .map(SessionJson::from)
+        .collect();
+    Ok(Json(
+        serde_json::to_value(live).map_err(AuthError::internal)?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Revoke {
+    token: String,
+}
+
+/// `POST /revoke-session` `{token}`: revokes one of the caller's own sessions; a token of
+/// another user's session changes nothing.
+pub async fn revoke(
+    State(auth): State<Auth>,
+    current: CurrentSession,
+    Body(body): Body<Revoke>,
+) -> AuthResult<Json<serde_json::Value>> {
+    auth.store
+        .delete_user_session(&current.user.id, &body.token)
+        .await?;
+    Ok(status_true())
+}
+
+/// `POST /revoke-sessions`: every session of the caller, this one included.
+pub async fn revoke_all(
+    State(auth): State<Auth>,
+    current: CurrentSession,
+) -> AuthResult<Json<serde_json::Value>> {
+    auth.store
+        .delete_user_sessions(&current.user.id, None)
+        .await?;
+    Ok(status_true())
+}
+
+/// `POST /revoke-other-sessions`: every session of the caller but this one.
+pub async fn revoke_others(
+    State(auth): State<Auth>,
+    current: CurrentSession,
+) -> AuthResult<Json<serde_json::Value>> {
+    auth.store
+        .delete_user_sessions(&current.user.id, Some(&current.session.token))
+        .await?;
+    Ok(status_true())
+}

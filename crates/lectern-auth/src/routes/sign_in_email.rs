@@ -1,0 +1,77 @@
+//! `POST /sign-in/email` (`src/api/routes/sign-in.ts`, 1.7.x).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use crate::body::FormOrJson;
+use crate::client_ip::ClientIp;
+use crate::error::{AuthError, AuthResult};
+use crate::guest::{Guest, upgrade_guest};
+use crate::session::{self, Client, SessionCookies};
+use crate::state::Auth;
+use crate::wire::UserJson;
+use crate::{origin, validate};
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignIn {
+    email: String,
+    password: String,
+    #[serde(rename = "callbackURL")]
+    callback_url: Option<String>,
+    remember_me: Option<bool>,
+}
+
+pub async fn handler(
+    State(auth): State<Auth>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    FormOrJson(body): FormOrJson<SignIn>,
+) -> AuthResult<Response> {
+    let email = validate::email(&body.email)?;
+    if let Some(url) = &body.callback_url {
+        origin::check_callback(&auth.config.trusted_origins, url, "INVALID_CALLBACK_URL")?;
+    }
+    // Unknown emails and accounts without a password verify against a dummy hash, so the
+    // answer takes as long as for a wrong password.
+    let (user, stored) = match auth.store.find_login(&email).await? {
+        Some((user, stored)) => (Some(user), stored),
+        None => (None, None),
+    };
+    let verified = auth.verify_password(stored, body.password).await?;
+    let Some(user) = user.filter(|_| verified) else {
+        return Err(AuthError::invalid_credentials());
+    };
+
+    let remember = body.remember_me.unwrap_or(true);
+    let session = session::new_session(&auth, &user, remember, &Client::from_headers(&headers, ip));
+    let guest = Guest::from_current(session::current(&auth, &headers).await?);
+    auth.store.create_session(&session).await?;
+    upgrade_guest(&auth, guest, &user).await;
+
+    let cookies = SessionCookies::issue(&auth, &session.token, remember);
+    let url = body.callback_url.as_deref();
+    let json = Json(SignedIn {
+        redirect: url.is_some(),
+        token: &session.token,
+        url,
+        user: UserJson::from(&user),
+    });
+    let mut response = (cookies, json).into_response();
+    if let Some(location) = url.and_then(|u| HeaderValue::try_from(u).ok()) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+#[derive(Serialize)]
+struct SignedIn<'a> {
+    redirect: bool,
+    token: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+    user: UserJson<'a>,
+}

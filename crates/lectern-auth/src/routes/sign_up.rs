@@ -1,0 +1,112 @@
+//! `POST /sign-up/email` (`src/api/routes/sign-up.ts`, 1.7.x).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use lectern_store::{CredentialAccount, StoreError, User, UserId};
+use serde::Deserialize;
+
+use crate::body::FormOrJson;
+use crate::client_ip::ClientIp;
+use crate::error::{AuthError, AuthResult};
+use crate::guest::{Guest, upgrade_guest};
+use crate::ids::generate_id;
+use crate::session::{self, Client, SessionCookies};
+use crate::state::Auth;
+use crate::wire::{self, UserJson};
+use crate::{origin, validate};
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignUp {
+    name: String,
+    email: String,
+    password: String,
+    image: Option<String>,
+    #[serde(rename = "callbackURL")]
+    callback_url: Option<String>,
+    remember_me: Option<bool>,
+    software_background: Option<String>,
+    hardware_background: Option<String>,
+}
+
+pub async fn handler(
+    State(auth): State<Auth>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    FormOrJson(body): FormOrJson<SignUp>,
+) -> AuthResult<Response> {
+    let email = validate::email(&body.email)?;
+    validate::password(&body.password)?;
+    validate::text("name", &body.name, validate::MAX_NAME)?;
+    for (field, value, max) in [
+        ("image", &body.image, validate::MAX_IMAGE),
+        (
+            "softwareBackground",
+            &body.software_background,
+            validate::MAX_BACKGROUND,
+        ),
+        (
+            "hardwareBackground",
+            &body.hardware_background,
+            validate::MAX_BACKGROUND,
+        ),
+    ] {
+        if let Some(value) = value {
+            validate::text(field, value, max)?;
+        }
+    }
+    if let Some(url) = &body.callback_url {
+        origin::check_callback(&auth.config.trusted_origins, url, "INVALID_CALLBACK_URL")?;
+    }
+    if auth.store.find_login(&email).await?.is_some() {
+        return Err(user_exists());
+    }
+    // Hash before touching the database: no transaction waits on the hashing pool.
+    let password_hash = auth.hash_password(body.password).await?;
+
+    let now = wire::now();
+    let user = User {
+        id: UserId(generate_id()),
+        name: body.name,
+        email,
+        email_verified: false,
+        image: body.image,
+        created_at: now,
+        updated_at: now,
+        is_anonymous: Some(false),
+        software_background: body.software_background,
+        hardware_background: body.hardware_background,
+    };
+    let account = CredentialAccount {
+        id: generate_id(),
+        user_id: user.id.clone(),
+        password_hash,
+        created_at: now,
+    };
+    let remember = body.remember_me.unwrap_or(true);
+    let session = session::new_session(&auth, &user, remember, &Client::from_headers(&headers, ip));
+    let guest = Guest::from_current(session::current(&auth, &headers).await?);
+    match auth
+        .store
+        .create_user_with_password(&user, &account, Some(&session))
+        .await
+    {
+        Err(StoreError::Conflict) => return Err(user_exists()),
+        other => other?,
+    }
+    upgrade_guest(&auth, guest, &user).await;
+
+    let cookies = SessionCookies::issue(&auth, &session.token, remember);
+    let body = serde_json::json!({ "token": session.token, "user": UserJson::from(&user) });
+    Ok((cookies, Json(body)).into_response())
+}
+
+fn user_exists() -> AuthError {
+    AuthError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL",
+        "User already exists. Use another email.",
+    )
+}

@@ -1,0 +1,88 @@
+//! `POST /update-user` (`src/api/routes/update-user.ts`, 1.7.x): name, image and the
+//! reader-background fields. The email has its own flow; `isAnonymous` is server-owned.
+
+use axum::Json;
+use axum::extract::State;
+use lectern_store::UserPatch;
+use serde::{Deserialize, Deserializer};
+
+use crate::body::Body;
+use crate::error::{AuthError, AuthResult};
+use crate::routes::status_true;
+use crate::session::CurrentSession;
+use crate::state::Auth;
+use crate::{validate, wire};
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateUser {
+    name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    image: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    software_background: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    hardware_background: Option<Option<String>>,
+    email: Option<serde_json::Value>,
+    is_anonymous: Option<serde_json::Value>,
+}
+
+/// Tells a field sent as `null` (clear it) from a field not sent (keep it).
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+pub async fn handler(
+    State(auth): State<Auth>,
+    current: CurrentSession,
+    Body(body): Body<UpdateUser>,
+) -> AuthResult<Json<serde_json::Value>> {
+    if body.email.is_some() {
+        return Err(AuthError::bad_request(
+            "EMAIL_CAN_NOT_BE_UPDATED",
+            "Email can not be updated",
+        ));
+    }
+    if body.is_anonymous.is_some() {
+        return Err(AuthError::bad_request(
+            "FIELD_NOT_ALLOWED",
+            "isAnonymous is not allowed to be set",
+        ));
+    }
+    if let Some(name) = &body.name {
+        validate::text("name", name, validate::MAX_NAME)?;
+    }
+    for (field, value, max) in [
+        ("image", &body.image, validate::MAX_IMAGE),
+        (
+            "softwareBackground",
+            &body.software_background,
+            validate::MAX_BACKGROUND,
+        ),
+        (
+            "hardwareBackground",
+            &body.hardware_background,
+            validate::MAX_BACKGROUND,
+        ),
+    ] {
+        if let Some(Some(value)) = value {
+            validate::text(field, value, max)?;
+        }
+    }
+    let patch = UserPatch {
+        name: body.name,
+        image: body.image,
+        software_background: body.software_background,
+        hardware_background: body.hardware_background,
+    };
+    if patch.is_empty() {
+        return Err(AuthError::bad_request(
+            "NO_FIELDS_TO_UPDATE",
+            "No fields to update",
+        ));
+    }
+    auth.store
+        .update_user(&current.user.id, &patch, wire::now())
+        .await?;
+    Ok(status_true())
+}

@@ -1,0 +1,80 @@
+//! The identity server's shared state, cloned into every handler.
+
+use std::sync::Arc;
+
+use lectern_store::Store;
+
+use crate::config::AuthConfig;
+use crate::cookies::CookieNames;
+use crate::guest::{GuestMerge, NoMerge};
+use crate::password::{self, HashPool};
+use crate::rate_limit::RateLimiter;
+
+#[derive(Debug, Clone)]
+pub struct Auth(Arc<Inner>);
+
+#[derive(Debug)]
+pub struct Inner {
+    pub store: Store,
+    pub config: AuthConfig,
+    pub cookies: CookieNames,
+    pub hasher: HashPool,
+    /// Verified against when an email is unknown, so that sign-in takes as long for an
+    /// unknown account as for a wrong password.
+    pub dummy_hash: String,
+    pub merge: Arc<dyn GuestMerge>,
+    pub limiter: RateLimiter,
+}
+
+impl std::ops::Deref for Auth {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl Auth {
+    pub fn new(store: Store, config: AuthConfig) -> Self {
+        Self::with_merge(store, config, Arc::new(NoMerge))
+    }
+
+    /// `merge` runs whenever a guest becomes a real account (see [`GuestMerge`]).
+    pub fn with_merge(store: Store, config: AuthConfig, merge: Arc<dyn GuestMerge>) -> Self {
+        let hasher = HashPool::new(config.hash_workers, config.hash_queue);
+        let dummy_hash = password::hash(config.password_hash, "lectern dummy password");
+        let cookies = CookieNames::new("better-auth", config.secure_cookies);
+        Self(Arc::new(Inner {
+            store,
+            config,
+            cookies,
+            hasher,
+            dummy_hash,
+            merge,
+            limiter: RateLimiter::default(),
+        }))
+    }
+
+    /// Hashes a password on the hashing pool.
+    pub async fn hash_password(&self, password: String) -> crate::AuthResult<String> {
+        let algorithm = self.config.password_hash;
+        self.hasher
+            .run(move || password::hash(algorithm, &password))
+            .await
+    }
+
+    /// Verifies a password on the hashing pool; with no stored hash, verifies against the
+    /// dummy so the answer takes the same time, and fails.
+    pub async fn verify_password(
+        &self,
+        stored: Option<String>,
+        password: String,
+    ) -> crate::AuthResult<bool> {
+        let known = stored.is_some();
+        let stored = stored.unwrap_or_else(|| self.dummy_hash.clone());
+        let ok = self
+            .hasher
+            .run(move || password::verify(&stored, &password))
+            .await?;
+        Ok(known && ok)
+    }
+}

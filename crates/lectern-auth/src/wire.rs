@@ -1,0 +1,82 @@
+//! The JSON shapes Better Auth's clients read: users and sessions as its adapters return
+//! them (camelCase, ISO-8601 timestamps with milliseconds).
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use lectern_store::{Session, User};
+use serde::{Serialize, Serializer};
+
+fn iso<S: Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&at.to_rfc3339_opts(SecondsFormat::Millis, true))
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserJson<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub email_verified: bool,
+    pub image: Option<&'a str>,
+    #[serde(serialize_with = "iso")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "iso")]
+    pub updated_at: DateTime<Utc>,
+    pub is_anonymous: Option<bool>,
+    pub software_background: Option<&'a str>,
+    pub hardware_background: Option<&'a str>,
+    pub id: &'a str,
+}
+
+impl<'a> From<&'a User> for UserJson<'a> {
+    fn from(u: &'a User) -> Self {
+        Self {
+            name: &u.name,
+            email: &u.email,
+            email_verified: u.email_verified,
+            image: u.image.as_deref(),
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+            is_anonymous: u.is_anonymous,
+            software_background: u.software_background.as_deref(),
+            hardware_background: u.hardware_background.as_deref(),
+            id: u.id.as_str(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionJson<'a> {
+    #[serde(serialize_with = "iso")]
+    pub expires_at: DateTime<Utc>,
+    pub token: &'a str,
+    #[serde(serialize_with = "iso")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "iso")]
+    pub updated_at: DateTime<Utc>,
+    pub ip_address: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    pub user_id: &'a str,
+    pub id: &'a str,
+}
+
+impl<'a> From<&'a Session> for SessionJson<'a> {
+    fn from(s: &'a Session) -> Self {
+        Self {
+            expires_at: s.expires_at,
+            token: &s.token,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+            ip_address: s.ip_address.as_deref(),
+            user_agent: s.user_agent.as_deref(),
+            user_id: s.user_id.as_str(),
+            id: s.id.as_str(),
+        }
+    }
+}
+
+/// Timestamps are kept at millisecond precision, as JavaScript's `Date` (and so Better
+/// Auth) writes them, so both servers read back what they wrote.
+pub fn now() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
+}

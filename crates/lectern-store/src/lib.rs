@@ -1,0 +1,144 @@
+//! Lectern's storage: one [`Store`] over either SQLite or PostgreSQL, with Better Auth's
+//! table and column names so Lectern and a Better Auth server can share a database.
+//!
+//! This is the only crate that writes SQL. Every query is written once in the dialect both
+//! backends accept (double-quoted identifiers, `$n` placeholders in order) and compiled for
+//! each backend by [`with_pool!`], so the two backends cannot drift apart.
+
+mod error;
+mod models;
+mod sessions;
+mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+pub use error::StoreError;
+pub use models::{
+    CREDENTIAL_PROVIDER, CredentialAccount, NewUser, Session, SessionId, User, UserId, UserPatch,
+};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same expression against whichever pool the store holds; the expression is
+/// type-checked once per backend.
+macro_rules! with_pool {
+    ($store:expr, |$p:ident| $body:expr) => {
+        match &$store.pool {
+            $crate::Pool::Sqlite($p) => $body,
+            $crate::Pool::Postgres($p) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+/// Executes a statement built from pool `p` and returns the number of rows it touched.
+macro_rules! execute {
+    ($store:expr, |$p:ident| $query:expr) => {
+        $crate::with_pool!($store, |$p| $query
+            .execute($p)
+            .await
+            .map(|r| r.rows_affected()))
+    };
+}
+pub(crate) use execute;
+
+/// A cheap, cloneable handle on the connection pool.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: Pool,
+}
+
+/// Connection settings beyond the URL.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl Store {
+    /// Connects to `sqlite://PATH` (created if missing) or `postgres://…`. PostgreSQL URLs
+    /// keep their own TLS settings (`sslmode=require`, as Neon's URLs carry).
+    pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self> {
+        let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let connect = PgConnectOptions::from_str(url)?.application_name("lectern");
+            Pool::Postgres(
+                PgPoolOptions::new()
+                    .max_connections(options.max_connections)
+                    .acquire_timeout(options.acquire_timeout)
+                    .connect_with(connect)
+                    .await?,
+            )
+        } else if url.starts_with("sqlite:") {
+            let connect = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5));
+            Pool::Sqlite(
+                SqlitePoolOptions::new()
+                    .max_connections(options.max_connections.min(8))
+                    .acquire_timeout(options.acquire_timeout)
+                    .connect_with(connect)
+                    .await?,
+            )
+        } else {
+            return Err(StoreError::UnsupportedUrl);
+        };
+        Ok(Self { pool })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies pending migrations. Idempotent, and safe when several replicas start at once
+    /// (sqlx takes an advisory lock on PostgreSQL).
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await?,
+            Pool::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// One round trip, for readiness checks.
+    pub async fn ping(&self) -> Result<()> {
+        execute!(self, |p| sqlx::query("SELECT 1"))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        with_pool!(self, |p| p.close().await);
+    }
+}

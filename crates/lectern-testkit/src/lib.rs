@@ -1,0 +1,33 @@
+//! Test support for Lectern (dev-only): a fresh database per test on either backend, an
+//! in-process HTTP client with a browser-like cookie jar, and a macro that runs one test
+//! body on SQLite and on PostgreSQL.
+
+mod client;
+mod db;
+
+pub use client::{TestClient, TestRequest, TestResponse};
+pub use db::{Backend, TestDb};
+
+/// Runs each named `async fn(Backend)` once per backend, as `sqlite::name` and
+/// `postgres::name`, so the same body tests both.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}

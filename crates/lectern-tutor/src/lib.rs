@@ -1,0 +1,1 @@
+//! Book ingestion, search index, retrieval and answerers. Arrives with issue 5.

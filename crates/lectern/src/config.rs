@@ -1,0 +1,122 @@
+//! Configuration from the environment (DESIGN.md §3), with Better Auth's variable names
+//! where they exist. Checked once at start-up: a production deployment with a missing or
+//! development secret refuses to start.
+
+use std::net::SocketAddr;
+
+use anyhow::{Context, bail};
+use lectern_auth::origin::TrustedOrigins;
+use lectern_auth::password::HashAlgorithm;
+use lectern_auth::rate_limit::TrustedProxies;
+use lectern_auth::{AuthConfig, Secret};
+
+/// Used only in development, when no secret is set; production refuses it.
+pub const DEVELOPMENT_SECRET: &str = "lectern-development-secret-do-not-use-in-production";
+const MIN_SECRET_LEN: usize = 32;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://lectern.db";
+
+/// Everything `lectern serve` needs, parsed.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub production: bool,
+    pub auth: AuthConfig,
+    /// `LECTERN_PASSWORD_HASH`, when set; otherwise chosen from the database's contents.
+    pub password_hash: Option<HashAlgorithm>,
+}
+
+/// One environment variable; an empty value counts as unset.
+fn var(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+pub fn database_url() -> String {
+    var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
+}
+
+impl Config {
+    pub fn from_env(addr: SocketAddr) -> anyhow::Result<Self> {
+        let production = var("LECTERN_ENV").is_some_and(|v| v == "production");
+        let secret = match var("BETTER_AUTH_SECRET").or_else(|| var("LECTERN_SECRET")) {
+            Some(s) if production && s == DEVELOPMENT_SECRET => {
+                bail!("BETTER_AUTH_SECRET is the development secret; set a real one in production")
+            }
+            Some(s) if production && s.len() < MIN_SECRET_LEN => {
+                bail!(
+                    "BETTER_AUTH_SECRET must be at least {MIN_SECRET_LEN} characters in production"
+                )
+            }
+            Some(s) => s,
+            None if production => {
+                bail!("BETTER_AUTH_SECRET must be set when LECTERN_ENV=production")
+            }
+            None => {
+                tracing::warn!("BETTER_AUTH_SECRET is not set: using the development secret");
+                DEVELOPMENT_SECRET.to_owned()
+            }
+        };
+
+        let mut trusted = TrustedOrigins::default();
+        let base_url = match var("BETTER_AUTH_URL") {
+            Some(url) => {
+                let origin = lectern_auth::origin::origin_of(&url)
+                    .with_context(|| format!("BETTER_AUTH_URL is not an http(s) URL: {url}"))?;
+                trusted.extend([&origin]);
+                origin
+            }
+            None if production => bail!("BETTER_AUTH_URL must be set when LECTERN_ENV=production"),
+            None => {
+                // Development: both spellings of the local address, so a browser works at once.
+                let port = addr.port();
+                trusted.extend([
+                    format!("http://localhost:{port}"),
+                    format!("http://127.0.0.1:{port}"),
+                ]);
+                format!("http://{addr}")
+            }
+        };
+        if let Some(extra) =
+            var("LECTERN_TRUSTED_ORIGINS").or_else(|| var("BETTER_AUTH_TRUSTED_ORIGINS"))
+        {
+            trusted.extend(extra.split(','));
+        }
+
+        let rate_limit = match var("LECTERN_RATE_LIMIT").as_deref() {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => bail!("LECTERN_RATE_LIMIT must be on or off, not {other:?}"),
+        };
+        let trusted_proxies =
+            TrustedProxies::parse(&var("LECTERN_TRUSTED_PROXIES").unwrap_or_default())
+                .map_err(|e| anyhow::anyhow!("LECTERN_TRUSTED_PROXIES: {e}"))?;
+        let password_hash = var("LECTERN_PASSWORD_HASH")
+            .map(|v| v.parse::<HashAlgorithm>())
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("LECTERN_PASSWORD_HASH: {e}"))?;
+
+        let mut auth = AuthConfig::development(&base_url, Secret::new(secret));
+        auth.trusted_origins = trusted;
+        auth.rate_limit = rate_limit;
+        auth.trusted_proxies = trusted_proxies;
+        if let Some(workers) = var("LECTERN_HASH_WORKERS") {
+            auth.hash_workers = workers
+                .parse()
+                .context("LECTERN_HASH_WORKERS must be a number")?;
+        }
+        if let Some(queue) = var("LECTERN_HASH_QUEUE") {
+            auth.hash_queue = queue
+                .parse()
+                .context("LECTERN_HASH_QUEUE must be a number")?;
+        }
+        Ok(Self {
+            database_url: database_url(),
+            production,
+            auth,
+            password_hash,
+        })
+    }
+}

@@ -1,0 +1,25 @@
+//! Liveness and readiness, for load balancers and `lectern healthcheck`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use lectern_auth::Auth;
+use serde_json::{Value, json};
+
+pub async fn live() -> Json<Value> {
+    Json(json!({ "ok": true }))
+}
+
+/// Ready when the database answers.
+pub async fn ready(State(auth): State<Auth>) -> (StatusCode, Json<Value>) {
+    match auth.store.ping().await {
+        Ok(()) => (StatusCode::OK, Json(json!({ "ok": true }))),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "ok": false })),
+            )
+        }
+    }
+}

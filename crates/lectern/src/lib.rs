@@ -1,0 +1,10 @@
+//! The `lectern` binary's library half: configuration, the URL map and the middleware
+//! stack, so integration tests drive exactly what `lectern serve` runs.
+
+pub mod config;
+mod health;
+mod middleware;
+pub mod router;
+pub mod serve;
+
+pub use router::app;

@@ -1,0 +1,135 @@
+//! `lectern`: sign-in, reader profiles and an AI tutor for online textbooks.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use lectern::config::{self, Config};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lectern",
+    version,
+    about = "Sign-in, reader profiles and an AI tutor for online textbooks"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the identity server (and, as they arrive, the reader API and widget).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:3000", env = "LECTERN_ADDR")]
+        addr: SocketAddr,
+        /// Which part of Lectern this process serves.
+        #[arg(long, value_enum, default_value_t = Role::All)]
+        role: Role,
+    },
+    /// Apply database migrations to DATABASE_URL and exit.
+    Migrate,
+    /// Exit 0 if the server at --url is ready (GET /readyz answers 200).
+    Healthcheck {
+        #[arg(long, default_value = "127.0.0.1:3000")]
+        addr: SocketAddr,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Role {
+    /// Everything in one process.
+    All,
+    /// Only /api/auth/* (the Better Auth sidecar's role).
+    Auth,
+    /// Only the reader API (arrives with the reader API).
+    Api,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("lectern: cannot start the runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(code) => code,
+        Err(err) => {
+            tracing::error!("{err:#}");
+            eprintln!("lectern: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve { addr, role } => {
+            if role == Role::Api {
+                anyhow::bail!("--role api arrives with the reader API; use --role all or auth");
+            }
+            let config = Config::from_env(addr)?;
+            lectern::serve::run(addr, config).await?;
+        }
+        Command::Migrate => {
+            lectern::serve::connect(&config::database_url()).await?;
+            tracing::info!("migrations applied");
+        }
+        Command::Healthcheck { addr } => return Ok(healthcheck(addr).await),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A plain HTTP/1.0 request, so the check needs no HTTP client library.
+async fn healthcheck(addr: SocketAddr) -> ExitCode {
+    let check = async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await?;
+        stream
+            .write_all(b"GET /readyz HTTP/1.0\r\nHost: lectern\r\n\r\n")
+            .await?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await?;
+        Ok::<_, std::io::Error>(
+            response.starts_with(b"HTTP/1.0 200") || response.starts_with(b"HTTP/1.1 200"),
+        )
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(5), check).await {
+        Ok(Ok(true)) => ExitCode::SUCCESS,
+        _ => ExitCode::FAILURE,
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let json = std::env::var("LECTERN_LOG_FORMAT").is_ok_and(|f| f == "json");
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}
