@@ -4,12 +4,64 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::{AuthError, AuthResult};
 use crate::state::Auth;
+
+/// The JSON type a body field must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    String,
+    Boolean,
+    /// Validated by the flow itself (Better Auth accepts any value here).
+    Any,
+}
+
+/// One field of a request body, as Better Auth's zod schema declares it.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub required: bool,
+    /// Whether `null` is accepted (zod's `.nullish()`).
+    pub nullable: bool,
+}
+
+impl Field {
+    pub const fn required(name: &'static str, kind: Kind) -> Self {
+        Self {
+            name,
+            kind,
+            required: true,
+            nullable: false,
+        }
+    }
+    pub const fn optional(name: &'static str, kind: Kind) -> Self {
+        Self {
+            name,
+            kind,
+            required: false,
+            nullable: false,
+        }
+    }
+    pub const fn nullable(name: &'static str, kind: Kind) -> Self {
+        Self {
+            name,
+            kind,
+            required: false,
+            nullable: true,
+        }
+    }
+}
+
+/// A request body's schema: checked before deserialising, so a client gets zod's messages
+/// (`[body.email] Invalid input: expected string, received undefined`), every problem at once.
+pub trait Schema: DeserializeOwned {
+    const FIELDS: &'static [Field];
+}
 
 /// A JSON object body deserialised into `T`.
 #[derive(Debug)]
@@ -20,7 +72,7 @@ pub struct Body<T>(pub T);
 #[derive(Debug)]
 pub struct FormOrJson<T>(pub T);
 
-impl<T: DeserializeOwned> FromRequest<Auth> for Body<T> {
+impl<T: Schema> FromRequest<Auth> for Body<T> {
     type Rejection = AuthError;
 
     async fn from_request(req: Request, auth: &Auth) -> AuthResult<Self> {
@@ -28,7 +80,7 @@ impl<T: DeserializeOwned> FromRequest<Auth> for Body<T> {
     }
 }
 
-impl<T: DeserializeOwned> FromRequest<Auth> for FormOrJson<T> {
+impl<T: Schema> FromRequest<Auth> for FormOrJson<T> {
     type Rejection = AuthError;
 
     async fn from_request(req: Request, auth: &Auth) -> AuthResult<Self> {
@@ -36,7 +88,7 @@ impl<T: DeserializeOwned> FromRequest<Auth> for FormOrJson<T> {
     }
 }
 
-async fn read<T: DeserializeOwned>(req: Request, auth: &Auth, form_allowed: bool) -> AuthResult<T> {
+async fn read<T: Schema>(req: Request, auth: &Auth, form_allowed: bool) -> AuthResult<T> {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -49,40 +101,111 @@ async fn read<T: DeserializeOwned>(req: Request, auth: &Auth, form_allowed: bool
                 .to_ascii_lowercase()
         });
     let bytes = Bytes::from_request(req, auth).await.map_err(|rejection| {
-        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AuthError::new(
-                rejection.status(),
+                StatusCode::PAYLOAD_TOO_LARGE,
                 "PAYLOAD_TOO_LARGE",
                 "Request body is too large",
             )
         } else {
-            AuthError::bad_request("INVALID_REQUEST_BODY", "Could not read the request body")
+            AuthError::bad_request("BAD_REQUEST", "Could not read the request body")
         }
     })?;
-    let value = match content_type.as_deref() {
-        _ if bytes.iter().all(u8::is_ascii_whitespace) => Value::Object(Default::default()),
-        Some("application/json") => serde_json::from_slice::<Value>(&bytes)
-            .map_err(|_| AuthError::bad_request("INVALID_JSON", "Invalid JSON in request body"))?,
-        Some("application/x-www-form-urlencoded") if form_allowed => {
-            let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
-                .map_err(|_| AuthError::bad_request("INVALID_REQUEST_BODY", "Invalid form body"))?;
-            form_to_json(pairs)
-        }
-        _ => {
-            return Err(AuthError::new(
-                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "UNSUPPORTED_MEDIA_TYPE",
-                "Unsupported media type",
+    let value = if bytes.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        Some(match content_type.as_deref() {
+            Some("application/json") => serde_json::from_slice::<Value>(&bytes).map_err(|_| {
+                AuthError::bad_request("BAD_REQUEST", "Invalid JSON in request body")
+            })?,
+            Some("application/x-www-form-urlencoded") if form_allowed => {
+                let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
+                    .map_err(|_| AuthError::bad_request("BAD_REQUEST", "Invalid form body"))?;
+                form_to_json(pairs)
+            }
+            other => return Err(unsupported(other.unwrap_or(""), form_allowed)),
+        })
+    };
+    let value = check::<T>(value)?;
+    serde_json::from_value(value).map_err(|err| AuthError::validation(format!("[body] {err}")))
+}
+
+fn unsupported(content_type: &str, form_allowed: bool) -> AuthError {
+    let allowed = if form_allowed {
+        "application/x-www-form-urlencoded, application/json"
+    } else {
+        "application/json"
+    };
+    AuthError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "UNSUPPORTED_MEDIA_TYPE",
+        format!("Content-Type {content_type:?} is not allowed. Allowed types: {allowed}"),
+    )
+}
+
+/// Checks `value` against `T`'s fields and returns the object to deserialise. A missing
+/// body is an empty object when no field is required, as Better Auth's optional schemas.
+fn check<T: Schema>(value: Option<Value>) -> AuthResult<Value> {
+    let value = match value {
+        Some(value) => value,
+        None if T::FIELDS.iter().any(|f| f.required) => {
+            return Err(AuthError::validation(
+                "[body] Invalid input: expected object, received undefined",
             ));
         }
+        None => Value::Object(Default::default()),
     };
-    if !value.is_object() {
-        return Err(AuthError::bad_request(
-            "BODY_MUST_BE_AN_OBJECT",
-            "Body must be an object",
-        ));
+    let Value::Object(object) = &value else {
+        return Err(AuthError::validation(format!(
+            "[body] Invalid input: expected object, received {}",
+            type_name(Some(&value))
+        )));
+    };
+    let problems: Vec<String> = T::FIELDS
+        .iter()
+        .filter_map(|field| {
+            let got = object.get(field.name);
+            let fine = match (got, field.kind) {
+                (None, _) => !field.required,
+                (Some(Value::Null), _) => field.nullable,
+                (Some(_), Kind::Any) => true,
+                (Some(Value::String(_)), Kind::String) | (Some(Value::Bool(_)), Kind::Boolean) => {
+                    true
+                }
+                (Some(_), _) => false,
+            };
+            let expected = match field.kind {
+                Kind::String => "string",
+                Kind::Boolean => "boolean",
+                Kind::Any => "value",
+            };
+            (!fine).then(|| {
+                format!(
+                    "[body.{}] Invalid input: expected {expected}, received {}",
+                    field.name,
+                    type_name(got)
+                )
+            })
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(value)
+    } else {
+        Err(AuthError::validation(problems.join("; ")))
     }
-    serde_json::from_value(value).map_err(|err| AuthError::validation(describe(&err)))
+}
+
+/// zod's name for a JSON value's type.
+fn type_name(value: Option<&Value>) -> &'static str {
+    match value {
+        None => "undefined",
+        Some(Value::Null) => "null",
+        Some(Value::Bool(_)) => "boolean",
+        Some(Value::Number(_)) => "number",
+        Some(Value::String(_)) => "string",
+        Some(Value::Array(_)) => "array",
+        Some(Value::Object(_)) => "object",
+    }
 }
 
 /// Form fields are strings; `true`/`false` become booleans so `rememberMe=false` means what
@@ -98,13 +221,4 @@ fn form_to_json(pairs: Vec<(String, String)>) -> Value {
         object.insert(key, value);
     }
     Value::Object(object)
-}
-
-/// serde's message names the field, which is what a form needs to show.
-fn describe(err: &serde_json::Error) -> String {
-    let message = err.to_string();
-    match message.split_once(" at line ") {
-        Some((head, _)) => head.to_owned(),
-        None => message,
-    }
 }

@@ -90,11 +90,15 @@ fn mac(secret: &Secret, value: &str) -> Hmac<Sha256> {
     mac
 }
 
-/// `encodeURIComponent(value + "." + base64(HMAC-SHA256(secret, value)))`, as Better Auth
-/// stores signed cookies and returns `set-auth-token`.
-pub fn sign(secret: &Secret, value: &str) -> String {
+/// `value + "." + base64(HMAC-SHA256(secret, value))`: the `set-auth-token` header.
+pub fn sign_raw(secret: &Secret, value: &str) -> String {
     let signature = STANDARD.encode(mac(secret, value).finalize().into_bytes());
-    utf8_percent_encode(&format!("{value}.{signature}"), URI_COMPONENT).to_string()
+    format!("{value}.{signature}")
+}
+
+/// [`sign_raw`] through `encodeURIComponent`: a signed cookie value as Better Auth sets it.
+pub fn sign(secret: &Secret, value: &str) -> String {
+    utf8_percent_encode(&sign_raw(secret, value), URI_COMPONENT).to_string()
 }
 
 /// The value inside a signed cookie (URL-encoded or not), if the signature is right.

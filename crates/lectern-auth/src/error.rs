@@ -74,9 +74,9 @@ impl From<lectern_store::StoreError> for AuthError {
 
 #[derive(Serialize)]
 struct Body<'a> {
+    message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     code: Option<&'a str>,
-    message: &'a str,
 }
 
 impl IntoResponse for AuthError {

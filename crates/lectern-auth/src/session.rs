@@ -121,7 +121,7 @@ pub fn new_session(auth: &Auth, user: &User, remember: bool, client: &Client) ->
 
 /// Response headers that hand a session to the browser: the signed cookie (a browser-session
 /// cookie plus a signed `dont_remember` when `remember` is false), and `set-auth-token` for
-/// bearer clients, exposed to scripts.
+/// bearer clients (the CORS layer exposes it to scripts).
 #[derive(Debug)]
 pub struct SessionCookies {
     set_cookies: Vec<HeaderValue>,
@@ -143,7 +143,7 @@ impl SessionCookies {
         }
         Self {
             set_cookies,
-            auth_token: Some(signed),
+            auth_token: Some(cookies::sign_raw(&auth.config.secret, token)),
         }
     }
 
@@ -154,7 +154,7 @@ impl SessionCookies {
         let names = &auth.cookies;
         Self {
             set_cookies: vec![names.set(&names.session_token, &signed, Some(max_age))],
-            auth_token: Some(signed),
+            auth_token: Some(cookies::sign_raw(&auth.config.secret, token)),
         }
     }
 
@@ -182,10 +182,6 @@ impl IntoResponseParts for SessionCookies {
         }
         if let Some(token) = self.auth_token.and_then(|t| HeaderValue::try_from(t).ok()) {
             headers.insert("set-auth-token", token);
-            headers.append(
-                header::ACCESS_CONTROL_EXPOSE_HEADERS,
-                HeaderValue::from_static("set-auth-token"),
-            );
         }
         Ok(res)
     }

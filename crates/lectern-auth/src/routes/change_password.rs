@@ -6,7 +6,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::body::Body;
+use crate::body::{Body, Field, Kind, Schema};
 use crate::client_ip::ClientIp;
 use crate::error::{AuthError, AuthResult};
 use crate::session::{self, Client, CurrentSession, SessionCookies};
@@ -20,6 +20,14 @@ pub struct ChangePassword {
     new_password: String,
     current_password: String,
     revoke_other_sessions: Option<bool>,
+}
+
+impl Schema for ChangePassword {
+    const FIELDS: &'static [Field] = &[
+        Field::required("newPassword", Kind::String),
+        Field::required("currentPassword", Kind::String),
+        Field::optional("revokeOtherSessions", Kind::Boolean),
+    ];
 }
 
 pub async fn handler(

@@ -5,7 +5,7 @@ use axum::extract::State;
 use chrono::Utc;
 use serde::Deserialize;
 
-use crate::body::Body;
+use crate::body::{Body, Field, Kind, Schema};
 use crate::error::{AuthError, AuthResult};
 use crate::routes::status_true;
 use crate::session::CurrentSession;
@@ -42,6 +42,10 @@ pub async fn list(
 #[derive(Debug, Deserialize)]
 pub struct Revoke {
     token: String,
+}
+
+impl Schema for Revoke {
+    const FIELDS: &'static [Field] = &[Field::required("token", Kind::String)];
 }
 
 /// `POST /revoke-session` `{token}`: revokes one of the caller's own sessions; a token of

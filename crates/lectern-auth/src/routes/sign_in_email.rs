@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use crate::body::FormOrJson;
+use crate::body::{Field, FormOrJson, Kind, Schema};
 use crate::client_ip::ClientIp;
 use crate::error::{AuthError, AuthResult};
 use crate::guest::{Guest, upgrade_guest};
@@ -25,13 +25,22 @@ pub struct SignIn {
     remember_me: Option<bool>,
 }
 
+impl Schema for SignIn {
+    const FIELDS: &'static [Field] = &[
+        Field::required("email", Kind::String),
+        Field::required("password", Kind::String),
+        Field::optional("callbackURL", Kind::String),
+        Field::optional("rememberMe", Kind::Boolean),
+    ];
+}
+
 pub async fn handler(
     State(auth): State<Auth>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     FormOrJson(body): FormOrJson<SignIn>,
 ) -> AuthResult<Response> {
-    let email = validate::email(&body.email)?;
+    let email = validate::email(&body.email).ok_or_else(validate::invalid_email)?;
     if let Some(url) = &body.callback_url {
         origin::check_callback(&auth.config.trusted_origins, url, "INVALID_CALLBACK_URL")?;
     }

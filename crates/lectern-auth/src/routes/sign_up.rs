@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use lectern_store::{CredentialAccount, StoreError, User, UserId};
 use serde::Deserialize;
 
-use crate::body::FormOrJson;
+use crate::body::{Field, FormOrJson, Kind, Schema};
 use crate::client_ip::ClientIp;
 use crate::error::{AuthError, AuthResult};
 use crate::guest::{Guest, upgrade_guest};
@@ -31,13 +31,26 @@ pub struct SignUp {
     hardware_background: Option<String>,
 }
 
+impl Schema for SignUp {
+    const FIELDS: &'static [Field] = &[
+        Field::required("name", Kind::String),
+        Field::required("email", Kind::String),
+        Field::required("password", Kind::String),
+        Field::optional("image", Kind::String),
+        Field::optional("callbackURL", Kind::String),
+        Field::optional("rememberMe", Kind::Boolean),
+        Field::nullable("softwareBackground", Kind::String),
+        Field::nullable("hardwareBackground", Kind::String),
+    ];
+}
+
 pub async fn handler(
     State(auth): State<Auth>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     FormOrJson(body): FormOrJson<SignUp>,
 ) -> AuthResult<Response> {
-    let email = validate::email(&body.email)?;
+    let email = validate::email(&body.email).ok_or_else(validate::invalid_email_field)?;
     validate::password(&body.password)?;
     validate::text("name", &body.name, validate::MAX_NAME)?;
     for (field, value, max) in [

@@ -6,7 +6,7 @@ use axum::extract::State;
 use lectern_store::UserPatch;
 use serde::{Deserialize, Deserializer};
 
-use crate::body::Body;
+use crate::body::{Body, Field, Kind, Schema};
 use crate::error::{AuthError, AuthResult};
 use crate::routes::status_true;
 use crate::session::CurrentSession;
@@ -25,6 +25,17 @@ pub struct UpdateUser {
     hardware_background: Option<Option<String>>,
     email: Option<serde_json::Value>,
     is_anonymous: Option<serde_json::Value>,
+}
+
+impl Schema for UpdateUser {
+    const FIELDS: &'static [Field] = &[
+        Field::optional("name", Kind::String),
+        Field::nullable("image", Kind::String),
+        Field::nullable("softwareBackground", Kind::String),
+        Field::nullable("hardwareBackground", Kind::String),
+        Field::optional("email", Kind::Any),
+        Field::optional("isAnonymous", Kind::Any),
+    ];
 }
 
 /// Tells a field sent as `null` (clear it) from a field not sent (keep it).
