@@ -32,28 +32,13 @@ pub struct Field {
 
 impl Field {
     pub const fn required(name: &'static str, kind: Kind) -> Self {
-        Self {
-            name,
-            kind,
-            required: true,
-            nullable: false,
-        }
+        Self { name, kind, required: true, nullable: false }
     }
     pub const fn optional(name: &'static str, kind: Kind) -> Self {
-        Self {
-            name,
-            kind,
-            required: false,
-            nullable: false,
-        }
+        Self { name, kind, required: false, nullable: false }
     }
     pub const fn nullable(name: &'static str, kind: Kind) -> Self {
-        Self {
-            name,
-            kind,
-            required: false,
-            nullable: true,
-        }
+        Self { name, kind, required: false, nullable: true }
     }
 }
 
@@ -61,6 +46,12 @@ impl Field {
 /// (`[body.email] Invalid input: expected string, received undefined`), every problem at once.
 pub trait Schema: DeserializeOwned {
     const FIELDS: &'static [Field];
+    /// What zod calls the body in its messages: `object`, or `record` for schemas that are
+    /// a map of fields (update-user).
+    const BODY_TYPE: &'static str = "object";
+    /// Whether the schema also takes extra fields (sign-up's additional user fields); zod
+    /// then reports a non-object body twice, as an object and as a record.
+    const RECORD: bool = false;
 }
 
 /// A JSON object body deserialised into `T`.
@@ -89,17 +80,12 @@ impl<T: Schema> FromRequest<Auth> for FormOrJson<T> {
 }
 
 async fn read<T: Schema>(req: Request, auth: &Auth, form_allowed: bool) -> AuthResult<T> {
-    let content_type = req
+    let raw_type = req
         .headers()
         .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        });
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let content_type =
+        raw_type.as_deref().map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
     let bytes = Bytes::from_request(req, auth).await.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AuthError::new(
@@ -111,7 +97,8 @@ async fn read<T: Schema>(req: Request, auth: &Auth, form_allowed: bool) -> AuthR
             AuthError::bad_request("BAD_REQUEST", "Could not read the request body")
         }
     })?;
-    let value = if bytes.iter().all(u8::is_ascii_whitespace) {
+    // Better Auth reads no body at all when the request names no content type.
+    let value = if bytes.iter().all(u8::is_ascii_whitespace) || content_type.is_none() {
         None
     } else {
         Some(match content_type.as_deref() {
@@ -123,7 +110,7 @@ async fn read<T: Schema>(req: Request, auth: &Auth, form_allowed: bool) -> AuthR
                     .map_err(|_| AuthError::bad_request("BAD_REQUEST", "Invalid form body"))?;
                 form_to_json(pairs)
             }
-            other => return Err(unsupported(other.unwrap_or(""), form_allowed)),
+            _ => return Err(unsupported(raw_type.as_deref().unwrap_or(""), form_allowed)),
         })
     };
     let value = check::<T>(value)?;
@@ -148,18 +135,13 @@ fn unsupported(content_type: &str, form_allowed: bool) -> AuthError {
 fn check<T: Schema>(value: Option<Value>) -> AuthResult<Value> {
     let value = match value {
         Some(value) => value,
-        None if T::FIELDS.iter().any(|f| f.required) => {
-            return Err(AuthError::validation(
-                "[body] Invalid input: expected object, received undefined",
-            ));
+        None if T::FIELDS.iter().any(|f| f.required) || T::BODY_TYPE == "record" => {
+            return Err(not_an_object::<T>(None));
         }
         None => Value::Object(Default::default()),
     };
     let Value::Object(object) = &value else {
-        return Err(AuthError::validation(format!(
-            "[body] Invalid input: expected object, received {}",
-            type_name(Some(&value))
-        )));
+        return Err(not_an_object::<T>(Some(&value)));
     };
     let problems: Vec<String> = T::FIELDS
         .iter()
@@ -188,11 +170,16 @@ fn check<T: Schema>(value: Option<Value>) -> AuthResult<Value> {
             })
         })
         .collect();
-    if problems.is_empty() {
-        Ok(value)
-    } else {
-        Err(AuthError::validation(problems.join("; ")))
+    if problems.is_empty() { Ok(value) } else { Err(AuthError::validation(problems.join("; "))) }
+}
+
+fn not_an_object<T: Schema>(value: Option<&Value>) -> AuthError {
+    let got = type_name(value);
+    let mut message = format!("[body] Invalid input: expected {}, received {got}", T::BODY_TYPE);
+    if T::RECORD {
+        message.push_str(&format!("; [body] Invalid input: expected record, received {got}"));
     }
+    AuthError::validation(message)
 }
 
 /// zod's name for a JSON value's type.
@@ -208,17 +195,8 @@ fn type_name(value: Option<&Value>) -> &'static str {
     }
 }
 
-/// Form fields are strings; `true`/`false` become booleans so `rememberMe=false` means what
-/// it says, as Better Auth's form parsing does.
+/// Form fields are strings, as in Better Auth (so `rememberMe=false` fails validation there
+/// and here alike).
 fn form_to_json(pairs: Vec<(String, String)>) -> Value {
-    let mut object = serde_json::Map::new();
-    for (key, value) in pairs {
-        let value = match value.as_str() {
-            "true" => Value::Bool(true),
-            "false" => Value::Bool(false),
-            _ => Value::String(value),
-        };
-        object.insert(key, value);
-    }
-    Value::Object(object)
+    Value::Object(pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
 }

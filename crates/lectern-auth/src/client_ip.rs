@@ -14,10 +14,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        Ok(parts
-            .extensions
-            .get::<ClientIp>()
-            .copied()
-            .unwrap_or_default())
+        Ok(parts.extensions.get::<ClientIp>().copied().unwrap_or_default())
     }
 }

@@ -43,12 +43,7 @@ pub struct SessionPolicy {
 impl Default for SessionPolicy {
     fn default() -> Self {
         const DAY: Duration = Duration::from_secs(24 * 60 * 60);
-        Self {
-            expires_in: DAY * 7,
-            update_age: DAY,
-            fresh_age: DAY,
-            dont_remember: DAY,
-        }
+        Self { expires_in: DAY * 7, update_age: DAY, fresh_age: DAY, dont_remember: DAY }
     }
 }
 
@@ -73,9 +68,7 @@ pub struct AuthConfig {
 impl AuthConfig {
     /// A development configuration for `base_url`, as `lectern serve` runs without settings.
     pub fn development(base_url: &str, secret: Secret) -> Self {
-        let workers = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1);
+        let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
         Self {
             secret,
             base_url: base_url.trim_end_matches('/').to_owned(),

@@ -39,11 +39,7 @@ pub struct CookieNames {
 impl CookieNames {
     pub fn new(prefix: &str, secure: bool) -> Self {
         let name = |n: &str| {
-            if secure {
-                format!("__Secure-{prefix}.{n}")
-            } else {
-                format!("{prefix}.{n}")
-            }
+            if secure { format!("__Secure-{prefix}.{n}") } else { format!("{prefix}.{n}") }
         };
         Self {
             session_token: name("session_token"),
@@ -147,10 +143,7 @@ mod tests {
     #[test]
     fn rejects_a_wrong_signature_or_secret() {
         let signed = sign(&secret(), "token");
-        assert_eq!(
-            verify(&Secret::new("another-secret-another-secret-12"), &signed),
-            None
-        );
+        assert_eq!(verify(&Secret::new("another-secret-another-secret-12"), &signed), None);
         let tampered = signed.replacen("token", "tokem", 1);
         assert_eq!(verify(&secret(), &tampered), None);
         assert_eq!(verify(&secret(), "token"), None);

@@ -10,11 +10,10 @@ use serde::Serialize;
 pub enum AuthError {
     /// A client error with Better Auth's status, code and message.
     #[error("{code}: {message}")]
-    Client {
-        status: StatusCode,
-        code: &'static str,
-        message: String,
-    },
+    Client { status: StatusCode, code: &'static str, message: String },
+    /// The few Better Auth errors that carry only a message (`No fields to update`).
+    #[error("{message}")]
+    Plain { status: StatusCode, message: &'static str },
     /// Better Auth's rate limiter answers 429 with no `code` and an `X-Retry-After` header.
     #[error("rate limited for {retry_after}s")]
     RateLimited { retry_after: u64 },
@@ -30,11 +29,7 @@ pub type AuthResult<T> = Result<T, AuthError>;
 
 impl AuthError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self::Client {
-            status,
-            code,
-            message: message.into(),
-        }
+        Self::Client { status, code, message: message.into() }
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -82,18 +77,12 @@ struct Body<'a> {
 impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
         match self {
-            Self::Client {
-                status,
-                code,
-                message,
-            } => (
-                status,
-                Json(Body {
-                    code: Some(code),
-                    message: &message,
-                }),
-            )
-                .into_response(),
+            Self::Client { status, code, message } => {
+                (status, Json(Body { code: Some(code), message: &message })).into_response()
+            }
+            Self::Plain { status, message } => {
+                (status, Json(Body { message, code: None })).into_response()
+            }
             Self::RateLimited { retry_after } => {
                 let mut res = (
                     StatusCode::TOO_MANY_REQUESTS,
@@ -103,8 +92,7 @@ impl IntoResponse for AuthError {
                     }),
                 )
                     .into_response();
-                res.headers_mut()
-                    .insert("x-retry-after", HeaderValue::from(retry_after));
+                res.headers_mut().insert("x-retry-after", HeaderValue::from(retry_after));
                 res
             }
             Self::Busy => {
@@ -116,8 +104,7 @@ impl IntoResponse for AuthError {
                     }),
                 )
                     .into_response();
-                res.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
                 res
             }
             Self::Internal(detail) => {

@@ -14,10 +14,7 @@ use crate::state::Auth;
 use crate::{origin, rate_limit};
 
 pub async fn guard(State(auth): State<Auth>, mut req: Request, next: Next) -> Response {
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let ip =
         peer.map(|peer| rate_limit::client_ip(peer, req.headers(), &auth.config.trusted_proxies));
     req.extensions_mut().insert(ClientIp(ip));
@@ -30,12 +27,9 @@ pub async fn guard(State(auth): State<Auth>, mut req: Request, next: Next) -> Re
             return err.into_response();
         }
     }
-    if let Err(err) = origin::check_request(
-        &auth.config.trusted_origins,
-        req.method(),
-        path,
-        req.headers(),
-    ) {
+    if let Err(err) =
+        origin::check_request(&auth.config.trusted_origins, req.method(), path, req.headers())
+    {
         return err.into_response();
     }
     next.run(req).await

@@ -50,9 +50,7 @@ pub struct Guest(pub Session, pub User);
 
 impl Guest {
     pub fn from_current(current: Option<(Session, User)>) -> Option<Self> {
-        current
-            .filter(|(_, user)| user.is_guest())
-            .map(|(s, u)| Self(s, u))
+        current.filter(|(_, user)| user.is_guest()).map(|(s, u)| Self(s, u))
     }
 }
 

@@ -10,11 +10,7 @@ pub fn generate_id() -> String {
 }
 
 pub fn random_alphanumeric(len: usize) -> String {
-    OsRng
-        .sample_iter(&Alphanumeric)
-        .take(len)
-        .map(char::from)
-        .collect()
+    OsRng.sample_iter(&Alphanumeric).take(len).map(char::from).collect()
 }
 
 #[cfg(test)]

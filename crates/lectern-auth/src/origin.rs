@@ -96,7 +96,9 @@ fn claimed_origin(headers: &HeaderMap) -> Option<&str> {
         .and_then(|v| v.to_str().ok())
 }
 
-/// Better Auth's origin check for a request to `path` (relative to `/api/auth`).
+/// Better Auth's origin check for a request to `path` (relative to `/api/auth`):
+/// `originCheckMiddleware` for any request with cookies, and `formCsrfMiddleware` for the
+/// email sign-in and sign-up forms, which a browser may post before it has any cookie.
 pub fn check_request(
     trusted: &TrustedOrigins,
     method: &Method,
@@ -106,20 +108,13 @@ pub fn check_request(
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(());
     }
-    let origin = claimed_origin(headers);
-    if headers.contains_key(header::COOKIE) {
-        // A browser sent cookies: it must say where the request comes from.
-        return match origin {
-            None | Some("null") => Err(AuthError::forbidden(
-                "MISSING_OR_NULL_ORIGIN",
-                "Missing or null Origin",
-            )),
-            Some(o) if trusted.is_trusted(o) => Ok(()),
-            Some(_) => Err(invalid_origin()),
-        };
-    }
-    if is_login_path(path) {
-        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let must_check = if headers.contains_key(header::COOKIE) {
+        true
+    } else if path == "/sign-in/email" || path == "/sign-up/email" {
+        let fetch_metadata = ["sec-fetch-site", "sec-fetch-mode", "sec-fetch-dest"]
+            .iter()
+            .any(|h| header(h).is_some_and(|v| !v.trim().is_empty()));
         if header("sec-fetch-site") == Some("cross-site")
             && header("sec-fetch-mode") == Some("navigate")
         {
@@ -128,17 +123,24 @@ pub fn check_request(
                 "Cross-site navigation login blocked. This request appears to be a CSRF attack.",
             ));
         }
-        if let Some(o) = origin {
-            if o == "null" || !trusted.is_trusted(o) {
-                return Err(invalid_origin());
-            }
-        }
+        // Without fetch metadata (curl, a server) only a claimed origin is checked.
+        fetch_metadata || claimed_origin(headers).is_some()
+    } else {
+        false
+    };
+    if !must_check {
+        return Ok(());
     }
-    Ok(())
-}
-
-fn is_login_path(path: &str) -> bool {
-    path.starts_with("/sign-in") || path.starts_with("/sign-up")
+    match claimed_origin(headers) {
+        // A sandboxed same-origin document sends `Origin: null`; the browser vouches for
+        // `Sec-Fetch-Site`, which a page cannot forge.
+        Some("null") if header("sec-fetch-site") == Some("same-origin") => Ok(()),
+        None | Some("") | Some("null") => {
+            Err(AuthError::forbidden("MISSING_OR_NULL_ORIGIN", "Missing or null Origin"))
+        }
+        Some(o) if trusted.is_trusted(o) => Ok(()),
+        Some(_) => Err(invalid_origin()),
+    }
 }
 
 fn invalid_origin() -> AuthError {
@@ -162,11 +164,8 @@ mod tests {
 
     #[test]
     fn matches_exact_and_wildcard_origins() {
-        let t = TrustedOrigins::new([
-            "http://localhost:3000/",
-            "https://*.example.com",
-            "*.docs.dev",
-        ]);
+        let t =
+            TrustedOrigins::new(["http://localhost:3000/", "https://*.example.com", "*.docs.dev"]);
         assert!(t.is_trusted("http://localhost:3000"));
         assert!(t.is_trusted("http://LOCALHOST:3000/some/page?x=1"));
         assert!(!t.is_trusted("http://localhost:3001"));
@@ -184,16 +183,8 @@ mod tests {
         let t = TrustedOrigins::new(["https://book.example.com"]);
         assert!(check_callback(&t, "/dashboard", "INVALID_CALLBACK_URL").is_ok());
         assert!(check_callback(&t, "https://book.example.com/x", "INVALID_CALLBACK_URL").is_ok());
-        for bad in [
-            "//evil.com",
-            "https://evil.com",
-            "/\\evil.com",
-            "javascript:alert(1)",
-        ] {
-            assert!(
-                check_callback(&t, bad, "INVALID_CALLBACK_URL").is_err(),
-                "{bad}"
-            );
+        for bad in ["//evil.com", "https://evil.com", "/\\evil.com", "javascript:alert(1)"] {
+            assert!(check_callback(&t, bad, "INVALID_CALLBACK_URL").is_err(), "{bad}");
         }
     }
 }

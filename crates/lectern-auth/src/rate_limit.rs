@@ -32,9 +32,7 @@ impl TrustedProxies {
                 Some((ip, bits)) => (ip, Some(bits)),
                 None => (item, None),
             };
-            let ip: IpAddr = ip
-                .parse()
-                .map_err(|_| format!("not an IP address: {item:?}"))?;
+            let ip: IpAddr = ip.parse().map_err(|_| format!("not an IP address: {item:?}"))?;
             let max = if ip.is_ipv4() { 32 } else { 128 };
             let bits = match bits {
                 Some(b) => b
@@ -110,11 +108,7 @@ fn rule(path: &str) -> (Duration, u32) {
     const TEN_S: Duration = Duration::from_secs(10);
     const MINUTE: Duration = Duration::from_secs(60);
     let strict = ["/sign-in", "/sign-up", "/change-password", "/change-email"];
-    let mail = [
-        "/request-password-reset",
-        "/send-verification-email",
-        "/forget-password",
-    ];
+    let mail = ["/request-password-reset", "/send-verification-email", "/forget-password"];
     if strict.iter().any(|p| path.starts_with(p)) {
         (TEN_S, 3)
     } else if mail.iter().any(|p| path.starts_with(p)) {
@@ -141,26 +135,18 @@ impl RateLimiter {
     pub fn check(&self, ip: IpAddr, path: &str, now: Instant) -> AuthResult<()> {
         let (window, max) = rule(path);
         let key = format!("{}|{path}", ip_key(ip));
-        let mut counters = self
-            .counters
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut counters = self.counters.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if counters.len() >= MAX_ENTRIES && !counters.contains_key(&key) {
             counters.retain(|_, c| now.duration_since(c.last) < Duration::from_secs(60));
             if counters.len() >= MAX_ENTRIES {
                 counters.clear();
             }
         }
-        let counter = counters.entry(key).or_insert(Counter {
-            count: 0,
-            last: now,
-        });
+        let counter = counters.entry(key).or_insert(Counter { count: 0, last: now });
         let since_last = now.duration_since(counter.last);
         if counter.count >= max && since_last < window {
             let retry_after = (window - since_last).as_secs_f64().ceil() as u64;
-            return Err(AuthError::RateLimited {
-                retry_after: retry_after.max(1),
-            });
+            return Err(AuthError::RateLimited { retry_after: retry_after.max(1) });
         }
         if since_last >= window {
             counter.count = 0;
@@ -185,28 +171,17 @@ mod tests {
         let t0 = Instant::now();
         for i in 0..3 {
             assert!(
-                limiter
-                    .check(ip("1.2.3.4"), "/sign-in/email", t0 + Duration::from_secs(i))
-                    .is_ok()
+                limiter.check(ip("1.2.3.4"), "/sign-in/email", t0 + Duration::from_secs(i)).is_ok()
             );
         }
         let refused = limiter.check(ip("1.2.3.4"), "/sign-in/email", t0 + Duration::from_secs(3));
-        assert!(
-            matches!(refused, Err(AuthError::RateLimited { retry_after: 8 })),
-            "{refused:?}"
-        );
+        assert!(matches!(refused, Err(AuthError::RateLimited { retry_after: 8 })), "{refused:?}");
         // Another client and another path have their own counters.
         assert!(limiter.check(ip("1.2.3.5"), "/sign-in/email", t0).is_ok());
         assert!(limiter.check(ip("1.2.3.4"), "/get-session", t0).is_ok());
         // Ten seconds after the last allowed request the window is over.
         assert!(
-            limiter
-                .check(
-                    ip("1.2.3.4"),
-                    "/sign-in/email",
-                    t0 + Duration::from_secs(12)
-                )
-                .is_ok()
+            limiter.check(ip("1.2.3.4"), "/sign-in/email", t0 + Duration::from_secs(12)).is_ok()
         );
     }
 
@@ -217,34 +192,17 @@ mod tests {
         for host in ["2001:db8::1", "2001:db8::2", "2001:db8::3"] {
             assert!(limiter.check(ip(host), "/sign-up/email", t0).is_ok());
         }
-        assert!(
-            limiter
-                .check(ip("2001:db8::4"), "/sign-up/email", t0)
-                .is_err()
-        );
-        assert!(
-            limiter
-                .check(ip("2001:db8:0:1::1"), "/sign-up/email", t0)
-                .is_ok()
-        );
+        assert!(limiter.check(ip("2001:db8::4"), "/sign-up/email", t0).is_err());
+        assert!(limiter.check(ip("2001:db8:0:1::1"), "/sign-up/email", t0).is_ok());
     }
 
     #[test]
     fn forwarded_for_counts_only_behind_a_trusted_proxy() {
         let proxies = TrustedProxies::parse("10.0.0.0/8, ::1").expect("valid list");
         let mut headers = HeaderMap::new();
-        headers.insert(
-            "x-forwarded-for",
-            "203.0.113.9, 10.0.0.7".parse().expect("header"),
-        );
-        assert_eq!(
-            client_ip(ip("10.0.0.1"), &headers, &proxies),
-            ip("203.0.113.9")
-        );
-        assert_eq!(
-            client_ip(ip("198.51.100.1"), &headers, &proxies),
-            ip("198.51.100.1")
-        );
+        headers.insert("x-forwarded-for", "203.0.113.9, 10.0.0.7".parse().expect("header"));
+        assert_eq!(client_ip(ip("10.0.0.1"), &headers, &proxies), ip("203.0.113.9"));
+        assert_eq!(client_ip(ip("198.51.100.1"), &headers, &proxies), ip("198.51.100.1"));
         assert_eq!(client_ip(ip("::1"), &HeaderMap::new(), &proxies), ip("::1"));
         assert!(TrustedProxies::parse("10.0.0.0/33").is_err());
         assert!(TrustedProxies::parse("nope").is_err());

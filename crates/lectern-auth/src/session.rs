@@ -4,7 +4,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponseParts, ResponseParts};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use lectern_store::{Session, SessionId, User};
 
 use crate::cookies;
@@ -37,11 +37,6 @@ fn bearer_token(auth: &Auth, headers: &HeaderMap) -> Option<String> {
     } else {
         None
     }
-}
-
-/// Whether the request carries a session cookie at all (valid or not).
-pub fn has_session_cookie(auth: &Auth, headers: &HeaderMap) -> bool {
-    cookies::read(headers, &auth.cookies.session_token).is_some()
 }
 
 /// The live session and user behind the request; an expired session is deleted.
@@ -91,10 +86,7 @@ impl Client {
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|ua| ua.chars().take(512).collect());
-        Self {
-            ip: ip.map(|ip| ip.to_string()),
-            user_agent,
-        }
+        Self { ip: ip.map(|ip| ip.to_string()), user_agent }
     }
 }
 
@@ -102,11 +94,7 @@ impl Client {
 pub fn new_session(auth: &Auth, user: &User, remember: bool, client: &Client) -> Session {
     let now = wire::now();
     let policy = auth.config.session;
-    let lifetime = if remember {
-        policy.expires_in
-    } else {
-        policy.dont_remember
-    };
+    let lifetime = if remember { policy.expires_in } else { policy.dont_remember };
     Session {
         id: SessionId(generate_id()),
         token: generate_id(),
@@ -141,21 +129,7 @@ impl SessionCookies {
             let flag = cookies::sign(&auth.config.secret, "true");
             set_cookies.push(names.set(&names.dont_remember, &flag, None));
         }
-        Self {
-            set_cookies,
-            auth_token: Some(cookies::sign_raw(&auth.config.secret, token)),
-        }
-    }
-
-    /// Re-sends the session cookie with a fresh `Max-Age` after a refresh.
-    pub fn refresh(auth: &Auth, token: &str, expires_at: DateTime<Utc>) -> Self {
-        let signed = cookies::sign(&auth.config.secret, token);
-        let max_age = (expires_at - Utc::now()).num_seconds().max(0);
-        let names = &auth.cookies;
-        Self {
-            set_cookies: vec![names.set(&names.session_token, &signed, Some(max_age))],
-            auth_token: Some(cookies::sign_raw(&auth.config.secret, token)),
-        }
+        Self { set_cookies, auth_token: Some(cookies::sign_raw(&auth.config.secret, token)) }
     }
 
     /// Deletes the session cookies (sign-out, a dead session).
@@ -182,6 +156,12 @@ impl IntoResponseParts for SessionCookies {
         }
         if let Some(token) = self.auth_token.and_then(|t| HeaderValue::try_from(t).ok()) {
             headers.insert("set-auth-token", token);
+            // Better Auth's bearer plugin exposes it even without CORS; the CORS layer
+            // widens this for trusted origins.
+            headers.insert(
+                header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                HeaderValue::from_static("set-auth-token"),
+            );
         }
         Ok(res)
     }

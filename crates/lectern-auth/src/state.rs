@@ -57,9 +57,7 @@ impl Auth {
     /// Hashes a password on the hashing pool.
     pub async fn hash_password(&self, password: String) -> crate::AuthResult<String> {
         let algorithm = self.config.password_hash;
-        self.hasher
-            .run(move || password::hash(algorithm, &password))
-            .await
+        self.hasher.run(move || password::hash(algorithm, &password)).await
     }
 
     /// Verifies a password on the hashing pool; with no stored hash, verifies against the
@@ -71,10 +69,7 @@ impl Auth {
     ) -> crate::AuthResult<bool> {
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| self.dummy_hash.clone());
-        let ok = self
-            .hasher
-            .run(move || password::verify(&stored, &password))
-            .await?;
+        let ok = self.hasher.run(move || password::verify(&stored, &password)).await?;
         Ok(known && ok)
     }
 }

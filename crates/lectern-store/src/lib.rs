@@ -52,10 +52,7 @@ pub(crate) use with_pool;
 /// Executes a statement built from pool `p` and returns the number of rows it touched.
 macro_rules! execute {
     ($store:expr, |$p:ident| $query:expr) => {
-        $crate::with_pool!($store, |$p| $query
-            .execute($p)
-            .await
-            .map(|r| r.rows_affected()))
+        $crate::with_pool!($store, |$p| $query.execute($p).await.map(|r| r.rows_affected()))
     };
 }
 pub(crate) use execute;
@@ -75,10 +72,7 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self {
-            max_connections: 16,
-            acquire_timeout: Duration::from_secs(5),
-        }
+        Self { max_connections: 16, acquire_timeout: Duration::from_secs(5) }
     }
 }
 

@@ -28,10 +28,7 @@ struct SessionUserRow {
 
 impl Store {
     pub async fn create_session(&self, session: &Session) -> Result<()> {
-        execute!(self, |p| bind_session!(
-            sqlx::query(INSERT_SESSION),
-            session
-        ))?;
+        execute!(self, |p| bind_session!(sqlx::query(INSERT_SESSION), session))?;
         Ok(())
     }
 
@@ -46,10 +43,8 @@ impl Store {
                 user = crate::users::qualified_user_columns("u")
             )
         });
-        let row: Option<SessionUserRow> = with_pool!(self, |p| sqlx::query_as(sql)
-            .bind(token)
-            .fetch_optional(p)
-            .await)?;
+        let row: Option<SessionUserRow> =
+            with_pool!(self, |p| sqlx::query_as(sql).bind(token).fetch_optional(p).await)?;
         Ok(row.map(|r| {
             let session = Session {
                 id: r.s_id,
@@ -88,17 +83,11 @@ impl Store {
         let sql = format!(
             r#"SELECT {SESSION_COLUMNS} FROM "session" WHERE "userId" = $1 ORDER BY "createdAt""#
         );
-        Ok(with_pool!(self, |p| sqlx::query_as(&sql)
-            .bind(user)
-            .fetch_all(p)
-            .await)?)
+        Ok(with_pool!(self, |p| sqlx::query_as(&sql).bind(user).fetch_all(p).await)?)
     }
 
     pub async fn delete_session(&self, token: &str) -> Result<()> {
-        execute!(self, |p| sqlx::query(
-            r#"DELETE FROM "session" WHERE "token" = $1"#
-        )
-        .bind(token))?;
+        execute!(self, |p| sqlx::query(r#"DELETE FROM "session" WHERE "token" = $1"#).bind(token))?;
         Ok(())
     }
 

@@ -73,9 +73,7 @@ impl Store {
     ) -> Result<()> {
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            bind_user!(sqlx::query(INSERT_USER), user)
-                .execute(&mut *tx)
-                .await?;
+            bind_user!(sqlx::query(INSERT_USER), user).execute(&mut *tx).await?;
             sqlx::query(INSERT_ACCOUNT)
                 .bind(&account.id)
                 .bind(user.id.as_str())
@@ -87,9 +85,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             if let Some(session) = session {
-                bind_session!(sqlx::query(INSERT_SESSION), session)
-                    .execute(&mut *tx)
-                    .await?;
+                bind_session!(sqlx::query(INSERT_SESSION), session).execute(&mut *tx).await?;
             }
             tx.commit().await
         })?;
@@ -100,12 +96,8 @@ impl Store {
     pub async fn create_user_with_session(&self, user: &NewUser, session: &Session) -> Result<()> {
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            bind_user!(sqlx::query(INSERT_USER), user)
-                .execute(&mut *tx)
-                .await?;
-            bind_session!(sqlx::query(INSERT_SESSION), session)
-                .execute(&mut *tx)
-                .await?;
+            bind_user!(sqlx::query(INSERT_USER), user).execute(&mut *tx).await?;
+            bind_session!(sqlx::query(INSERT_SESSION), session).execute(&mut *tx).await?;
             tx.commit().await
         })?;
         Ok(())
@@ -119,21 +111,14 @@ impl Store {
             cols = qualified_user_columns("u")
         );
         let row: Option<UserWithPassword> = with_pool!(self, |p| {
-            sqlx::query_as(&sql)
-                .bind(CREDENTIAL_PROVIDER)
-                .bind(email)
-                .fetch_optional(p)
-                .await
+            sqlx::query_as(&sql).bind(CREDENTIAL_PROVIDER).bind(email).fetch_optional(p).await
         })?;
         Ok(row.map(|r| (r.user, r.password)))
     }
 
     pub async fn find_user(&self, id: &UserId) -> Result<Option<User>> {
         let sql = format!(r#"SELECT {USER_COLUMNS} FROM "user" WHERE "id" = $1"#);
-        Ok(with_pool!(self, |p| sqlx::query_as(&sql)
-            .bind(id)
-            .fetch_optional(p)
-            .await)?)
+        Ok(with_pool!(self, |p| sqlx::query_as(&sql).bind(id).fetch_optional(p).await)?)
     }
 
     /// Applies `patch` and returns the updated user (`None` if the user is gone).
@@ -172,10 +157,8 @@ impl Store {
 
     /// Deletes a user; their sessions and accounts go with them (foreign keys cascade).
     pub async fn delete_user(&self, id: &UserId) -> Result<bool> {
-        let deleted = execute!(self, |p| sqlx::query(
-            r#"DELETE FROM "user" WHERE "id" = $1"#
-        )
-        .bind(id))?;
+        let deleted =
+            execute!(self, |p| sqlx::query(r#"DELETE FROM "user" WHERE "id" = $1"#).bind(id))?;
         Ok(deleted > 0)
     }
 
@@ -224,9 +207,7 @@ impl Store {
                     .bind(user)
                     .execute(&mut *tx)
                     .await?;
-                bind_session!(sqlx::query(INSERT_SESSION), session)
-                    .execute(&mut *tx)
-                    .await?;
+                bind_session!(sqlx::query(INSERT_SESSION), session).execute(&mut *tx).await?;
             }
             tx.commit().await
         })?;
@@ -251,9 +232,5 @@ impl Store {
 
 /// The user columns prefixed with a table alias, for joins.
 pub(crate) fn qualified_user_columns(alias: &str) -> String {
-    USER_COLUMNS
-        .split(", ")
-        .map(|c| format!("{alias}.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    USER_COLUMNS.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
 }

@@ -34,12 +34,7 @@ impl TestClient {
 
     /// Another "browser" on the same server: no cookies, its own client address.
     pub fn fork(&self, peer: SocketAddr) -> Self {
-        Self {
-            app: self.app.clone(),
-            origin: self.origin.clone(),
-            peer,
-            jar: Mutex::default(),
-        }
+        Self { app: self.app.clone(), origin: self.origin.clone(), peer, jar: Mutex::default() }
     }
 
     pub fn get(&self, path: &str) -> TestRequest<'_> {
@@ -53,10 +48,7 @@ impl TestClient {
     pub fn request(&self, method: Method, path: &str) -> TestRequest<'_> {
         let mut headers = HeaderMap::new();
         if let Some(origin) = &self.origin {
-            headers.insert(
-                header::ORIGIN,
-                HeaderValue::try_from(origin.as_str()).expect("origin"),
-            );
+            headers.insert(header::ORIGIN, HeaderValue::try_from(origin.as_str()).expect("origin"));
         }
         TestRequest {
             client: self,
@@ -74,10 +66,7 @@ impl TestClient {
     }
 
     pub fn set_cookie(&self, name: &str, value: &str) {
-        self.jar
-            .lock()
-            .expect("jar")
-            .insert(name.to_owned(), value.to_owned());
+        self.jar.lock().expect("jar").insert(name.to_owned(), value.to_owned());
     }
 
     pub fn clear_cookies(&self) {
@@ -89,21 +78,13 @@ impl TestClient {
         if jar.is_empty() {
             return None;
         }
-        let line = jar
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ");
+        let line = jar.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
         HeaderValue::try_from(line).ok()
     }
 
     fn store_cookies(&self, headers: &HeaderMap) {
         let mut jar = self.jar.lock().expect("jar");
-        for set in headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-        {
+        for set in headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()) {
             let mut parts = set.split(';');
             let Some((name, value)) = parts.next().and_then(|p| p.split_once('=')) else {
                 continue;
@@ -130,10 +111,7 @@ pub struct TestRequest<'a> {
 
 impl TestRequest<'_> {
     pub fn json(mut self, body: &Value) -> Self {
-        self.headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
+        self.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         self.body = serde_json::to_vec(body).expect("serialisable JSON");
         self
     }
@@ -150,8 +128,7 @@ impl TestRequest<'_> {
 
     pub fn header(mut self, name: &str, value: &str) -> Self {
         let name = HeaderName::try_from(name).expect("header name");
-        self.headers
-            .insert(name, HeaderValue::try_from(value).expect("header value"));
+        self.headers.insert(name, HeaderValue::try_from(value).expect("header value"));
         self
     }
 
@@ -180,32 +157,13 @@ impl TestRequest<'_> {
                 request = request.header(header::COOKIE, cookie);
             }
         }
-        let mut request = request
-            .body(Body::from(self.body))
-            .expect("a valid request");
-        request
-            .extensions_mut()
-            .insert(ConnectInfo(self.client.peer));
-        let response = self
-            .client
-            .app
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("infallible router");
+        let mut request = request.body(Body::from(self.body)).expect("a valid request");
+        request.extensions_mut().insert(ConnectInfo(self.client.peer));
+        let response = self.client.app.clone().oneshot(request).await.expect("infallible router");
         let (parts, body) = response.into_parts();
-        let bytes = body
-            .collect()
-            .await
-            .expect("response body")
-            .to_bytes()
-            .to_vec();
+        let bytes = body.collect().await.expect("response body").to_bytes().to_vec();
         self.client.store_cookies(&parts.headers);
-        TestResponse {
-            status: parts.status,
-            headers: parts.headers,
-            body: bytes,
-        }
+        TestResponse { status: parts.status, headers: parts.headers, body: bytes }
     }
 }
 
@@ -219,10 +177,7 @@ pub struct TestResponse {
 impl TestResponse {
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|err| {
-            panic!(
-                "not JSON ({err}): {:?}",
-                String::from_utf8_lossy(&self.body)
-            )
+            panic!("not JSON ({err}): {:?}", String::from_utf8_lossy(&self.body))
         })
     }
 
@@ -231,38 +186,19 @@ impl TestResponse {
     }
 
     pub fn set_cookies(&self) -> Vec<&str> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect()
+        self.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).collect()
     }
 
     /// Asserts the status and Better Auth's error code, with the body in the failure message.
     #[track_caller]
     pub fn assert_error(&self, status: u16, code: &str) {
-        assert_eq!(
-            self.status.as_u16(),
-            status,
-            "body: {}",
-            String::from_utf8_lossy(&self.body)
-        );
-        assert_eq!(
-            self.json()["code"],
-            code,
-            "body: {}",
-            String::from_utf8_lossy(&self.body)
-        );
+        assert_eq!(self.status.as_u16(), status, "body: {}", String::from_utf8_lossy(&self.body));
+        assert_eq!(self.json()["code"], code, "body: {}", String::from_utf8_lossy(&self.body));
     }
 
     #[track_caller]
     pub fn assert_ok(&self) -> Value {
-        assert_eq!(
-            self.status,
-            StatusCode::OK,
-            "body: {}",
-            String::from_utf8_lossy(&self.body)
-        );
+        assert_eq!(self.status, StatusCode::OK, "body: {}", String::from_utf8_lossy(&self.body));
         self.json()
     }
 }

@@ -44,19 +44,14 @@ impl TestDb {
         match backend {
             Backend::Sqlite => {
                 let path = std::env::temp_dir().join(format!("lectern-test-{}.db", suffix()));
-                Self {
-                    url: format!("sqlite://{}", path.display()),
-                    cleanup: Cleanup::File(path),
-                }
+                Self { url: format!("sqlite://{}", path.display()), cleanup: Cleanup::File(path) }
             }
             Backend::Postgres => {
                 let admin_url = admin_url();
                 let name = format!("lectern_test_{}", suffix());
-                let mut admin = PgConnection::connect(&admin_url)
-                    .await
-                    .unwrap_or_else(|err| {
-                        panic!("PostgreSQL is required for these tests ({admin_url}): {err}")
-                    });
+                let mut admin = PgConnection::connect(&admin_url).await.unwrap_or_else(|err| {
+                    panic!("PostgreSQL is required for these tests ({admin_url}): {err}")
+                });
                 sqlx::query(&format!("CREATE DATABASE {name}"))
                     .execute(&mut admin)
                     .await
@@ -66,10 +61,7 @@ impl TestDb {
                     Some((server, _)) => format!("{server}/{name}"),
                     None => panic!("LECTERN_TEST_POSTGRES_URL needs a database path"),
                 };
-                Self {
-                    url,
-                    cleanup: Cleanup::Database { admin_url, name },
-                }
+                Self { url, cleanup: Cleanup::Database { admin_url, name } }
             }
         }
     }
@@ -87,9 +79,7 @@ impl Drop for TestDb {
                 let (admin_url, name) = (admin_url.clone(), name.clone());
                 // Drop runs inside the test's runtime; the cleanup gets a runtime of its own.
                 let _ = std::thread::spawn(move || {
-                    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
+                    let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build()
                     else {
                         return;
                     };

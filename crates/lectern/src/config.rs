@@ -28,10 +28,7 @@ pub struct Config {
 
 /// One environment variable; an empty value counts as unset.
 fn var(name: &str) -> Option<String> {
-    std::env::var(name)
-        .ok()
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
+    std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
 pub fn database_url() -> String {
@@ -103,20 +100,11 @@ impl Config {
         auth.rate_limit = rate_limit;
         auth.trusted_proxies = trusted_proxies;
         if let Some(workers) = var("LECTERN_HASH_WORKERS") {
-            auth.hash_workers = workers
-                .parse()
-                .context("LECTERN_HASH_WORKERS must be a number")?;
+            auth.hash_workers = workers.parse().context("LECTERN_HASH_WORKERS must be a number")?;
         }
         if let Some(queue) = var("LECTERN_HASH_QUEUE") {
-            auth.hash_queue = queue
-                .parse()
-                .context("LECTERN_HASH_QUEUE must be a number")?;
+            auth.hash_queue = queue.parse().context("LECTERN_HASH_QUEUE must be a number")?;
         }
-        Ok(Self {
-            database_url: database_url(),
-            production,
-            auth,
-            password_hash,
-        })
+        Ok(Self { database_url: database_url(), production, auth, password_hash })
     }
 }

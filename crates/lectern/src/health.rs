@@ -16,10 +16,7 @@ pub async fn ready(State(auth): State<Auth>) -> (StatusCode, Json<Value>) {
         Ok(()) => (StatusCode::OK, Json(json!({ "ok": true }))),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "ok": false })),
-            )
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "ok": false })))
         }
     }
 }

@@ -51,10 +51,7 @@ enum Role {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("lectern: cannot start the runtime: {err}");
@@ -93,9 +90,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
 async fn healthcheck(addr: SocketAddr) -> ExitCode {
     let check = async {
         let mut stream = tokio::net::TcpStream::connect(addr).await?;
-        stream
-            .write_all(b"GET /readyz HTTP/1.0\r\nHost: lectern\r\n\r\n")
-            .await?;
+        stream.write_all(b"GET /readyz HTTP/1.0\r\nHost: lectern\r\n\r\n").await?;
         let mut response = Vec::new();
         stream.read_to_end(&mut response).await?;
         Ok::<_, std::io::Error>(
@@ -113,9 +108,7 @@ fn init_tracing() {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let json = std::env::var("LECTERN_LOG_FORMAT").is_ok_and(|f| f == "json");
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {

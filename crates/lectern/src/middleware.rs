@@ -3,11 +3,11 @@
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use lectern_auth::{Auth, AuthError};
-use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 /// Largest request body the identity routes read. Their bodies are a few hundred bytes.
@@ -18,16 +18,13 @@ pub fn identity(routes: Router<Auth>, auth: &Auth) -> Router<Auth> {
     routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(
-            auth.clone(),
-            lectern_auth::guard::guard,
-        ))
+        .layer(axum::middleware::from_fn_with_state(auth.clone(), lectern_auth::guard::guard))
         .layer(DefaultBodyLimit::max(AUTH_BODY_LIMIT))
 }
 
 /// Tracing and CORS around everything.
 pub fn stack(app: Router, auth: &Auth) -> Router {
-    app.layer(cors(auth)).layer(
+    app.layer(axum::middleware::from_fn_with_state(auth.clone(), cors)).layer(
         TraceLayer::new_for_http()
             // The path only: query strings can carry tokens, and headers carry cookies.
             .make_span_with(|req: &Request| {
@@ -35,44 +32,55 @@ pub fn stack(app: Router, auth: &Auth) -> Router {
             })
             .on_request(())
             .on_response(|res: &Response, latency: Duration, _: &tracing::Span| {
-                tracing::debug!(status = res.status().as_u16(), latency_us = latency.as_micros() as u64, "response");
+                tracing::debug!(
+                    status = res.status().as_u16(),
+                    latency_us = latency.as_micros() as u64,
+                    "response"
+                );
             }),
     )
 }
 
-/// Credentials are allowed for trusted origins only, and the session headers Better Auth's
-/// clients read are exposed to them (`set-auth-token`, `set-auth-jwt`).
-fn cors(auth: &Auth) -> CorsLayer {
-    let trusted = auth.config.trusted_origins.clone();
-    CorsLayer::new()
-        .allow_origin(AllowOrigin::predicate(move |origin: &HeaderValue, _| {
-            origin.to_str().is_ok_and(|o| trusted.is_trusted(o))
-        }))
-        .allow_credentials(true)
-        .allow_methods([
-            Method::GET,
-            Method::POST,
-            Method::PUT,
-            Method::PATCH,
-            Method::DELETE,
-        ])
-        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT])
-        .expose_headers([
-            HeaderName::from_static("set-auth-token"),
-            HeaderName::from_static("set-auth-jwt"),
-        ])
-        .max_age(Duration::from_secs(600))
+/// CORS with credentials for trusted origins only. Better Auth leaves CORS to the host
+/// framework; an untrusted origin here gets exactly what Better Auth gives it (no CORS
+/// headers, and a preflight falls through to routing). Trusted origins may read the
+/// session headers Better Auth's clients use (`set-auth-token`, `set-auth-jwt`).
+async fn cors(State(auth): State<Auth>, req: Request, next: Next) -> Response {
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .filter(|o| o.to_str().is_ok_and(|o| auth.config.trusted_origins.is_trusted(o)))
+        .cloned();
+    let Some(origin) = origin else { return next.run(req).await };
+    let preflight = req.method() == Method::OPTIONS
+        && req.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    let mut res = if preflight {
+        let mut res = StatusCode::NO_CONTENT.into_response();
+        let h = res.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(ALLOWED_METHODS));
+        h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static(ALLOWED_HEADERS));
+        h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+        res
+    } else {
+        next.run(req).await
+    };
+    let h = res.headers_mut();
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    h.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, HeaderValue::from_static("true"));
+    h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static(EXPOSED_HEADERS));
+    h.append(header::VARY, HeaderValue::from_static("Origin"));
+    res
 }
+
+const ALLOWED_METHODS: &str = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
+const ALLOWED_HEADERS: &str = "content-type, authorization, accept";
+const EXPOSED_HEADERS: &str = "set-auth-token, set-auth-jwt";
 
 pub async fn not_found() -> Response {
     AuthError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "Not Found").into_response()
 }
 
+/// Better Auth's router answers a known path with the wrong method as an unknown path.
 async fn method_not_allowed() -> Response {
-    AuthError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "METHOD_NOT_ALLOWED",
-        "Method not allowed",
-    )
-    .into_response()
+    not_found().await
 }

@@ -17,7 +17,7 @@ pub fn app(auth: Auth) -> Router {
         .route("/sign-up/email", post(sign_up::handler))
         .route("/sign-in/email", post(sign_in_email::handler))
         .route("/sign-in/anonymous", post(sign_in_anonymous::handler))
-        .route("/get-session", get(get_session::handler))
+        .route("/get-session", get(get_session::handler).post(get_session::post))
         .route("/sign-out", post(sign_out::handler))
         .route("/list-sessions", get(sessions::list))
         .route("/revoke-session", post(sessions::revoke))

@@ -45,19 +45,13 @@ pub async fn run(addr: SocketAddr, config: Config) -> anyhow::Result<()> {
     let auth = state(config).await?;
     let store = auth.store.clone();
     let app = crate::app(auth);
-    let listener = TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
+    let listener =
+        TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(addr = %listener.local_addr()?, "lectern listening");
-    let server = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal());
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal());
     server.await?;
-    tokio::time::timeout(Duration::from_secs(10), store.close())
-        .await
-        .ok();
+    tokio::time::timeout(Duration::from_secs(10), store.close()).await.ok();
     tracing::info!("lectern stopped");
     Ok(())
 }

@@ -31,24 +31,11 @@ async fn sign_up_sets_a_signed_cookie_and_returns_the_user(backend: Backend) {
     assert_eq!(body["user"]["softwareBackground"], "Python, some ROS 2");
     assert_eq!(body["user"]["hardwareBackground"], "Jetson Orin");
 
-    let cookie = res
-        .set_cookies()
-        .into_iter()
-        .find(|c| c.starts_with(COOKIE))
-        .expect("cookie");
-    assert!(
-        cookie.starts_with(&format!("{COOKIE}={token}.")),
-        "{cookie}"
-    );
-    assert!(
-        cookie.ends_with("; Max-Age=604800; Path=/; HttpOnly; SameSite=Lax"),
-        "{cookie}"
-    );
+    let cookie = res.set_cookies().into_iter().find(|c| c.starts_with(COOKIE)).expect("cookie");
+    assert!(cookie.starts_with(&format!("{COOKIE}={token}.")), "{cookie}");
+    assert!(cookie.ends_with("; Max-Age=604800; Path=/; HttpOnly; SameSite=Lax"), "{cookie}");
     let bearer = res.header("set-auth-token").expect("set-auth-token");
-    assert!(
-        bearer.starts_with(&format!("{token}.")) && bearer.len() == 32 + 1 + 44,
-        "{bearer}"
-    );
+    assert!(bearer.starts_with(&format!("{token}.")) && bearer.len() == 32 + 1 + 44, "{bearer}");
 
     let current = session(&app.client).await;
     assert_eq!(current["user"]["id"], body["user"]["id"]);
@@ -68,10 +55,7 @@ async fn sign_in_and_sign_out(backend: Backend) {
     assert_eq!(body["redirect"], false);
     assert!(body.get("url").is_none());
     assert_eq!(body["user"]["email"], email);
-    assert_eq!(
-        session(&app.client).await["session"]["token"],
-        body["token"]
-    );
+    assert_eq!(session(&app.client).await["session"]["token"], body["token"]);
 
     let out = app.client.post("/api/auth/sign-out").send().await;
     assert_eq!(out.assert_ok(), json!({ "success": true }));
@@ -83,14 +67,7 @@ async fn sign_in_and_sign_out(backend: Backend) {
     assert_eq!(session(&app.client).await, serde_json::Value::Null);
     // The session is gone from the database, not just from the browser.
     let token = body["token"].as_str().expect("token");
-    assert!(
-        app.auth
-            .store
-            .find_session(token)
-            .await
-            .expect("query")
-            .is_none()
-    );
+    assert!(app.auth.store.find_session(token).await.expect("query").is_none());
 }
 
 async fn wrong_password_and_unknown_email_look_the_same(backend: Backend) {
@@ -116,22 +93,12 @@ async fn bearer_tokens_work_signed_and_raw(backend: Backend) {
     let raw = res.json()["token"].as_str().expect("token").to_owned();
     let other = app.browser();
     for token in [&signed, &raw] {
-        let body = other
-            .get("/api/auth/get-session")
-            .bearer(token)
-            .send()
-            .await
-            .assert_ok();
+        let body = other.get("/api/auth/get-session").bearer(token).send().await.assert_ok();
         assert_eq!(body["session"]["token"], raw.as_str());
     }
     // A bad signature is ignored: no session.
     let forged = format!("{raw}.{}", "A".repeat(43) + "=");
-    let body = other
-        .get("/api/auth/get-session")
-        .bearer(&forged)
-        .send()
-        .await
-        .assert_ok();
+    let body = other.get("/api/auth/get-session").bearer(&forged).send().await.assert_ok();
     assert_eq!(body, serde_json::Value::Null);
 }
 
@@ -147,29 +114,13 @@ async fn remember_me_false_makes_a_browser_session(backend: Backend) {
         .await;
     res.assert_ok();
     let cookies = res.set_cookies();
-    let token = cookies
-        .iter()
-        .find(|c| c.starts_with(COOKIE))
-        .expect("session cookie");
-    assert!(
-        !token.contains("Max-Age"),
-        "a browser-session cookie: {token}"
-    );
-    assert!(
-        cookies
-            .iter()
-            .any(|c| c.starts_with("better-auth.dont_remember=true."))
-    );
+    let token = cookies.iter().find(|c| c.starts_with(COOKIE)).expect("session cookie");
+    assert!(!token.contains("Max-Age"), "a browser-session cookie: {token}");
+    assert!(cookies.iter().any(|c| c.starts_with("better-auth.dont_remember=true.")));
     let current = session(&app.client).await;
-    let expires: chrono::DateTime<Utc> = current["session"]["expiresAt"]
-        .as_str()
-        .expect("expiresAt")
-        .parse()
-        .expect("date");
-    assert!(
-        expires < Utc::now() + Duration::hours(25),
-        "a one-day session"
-    );
+    let expires: chrono::DateTime<Utc> =
+        current["session"]["expiresAt"].as_str().expect("expiresAt").parse().expect("date");
+    assert!(expires < Utc::now() + Duration::hours(25), "a one-day session");
 }
 
 async fn get_session_refreshes_after_a_day_and_drops_expired_sessions(backend: Backend) {
@@ -177,10 +128,7 @@ async fn get_session_refreshes_after_a_day_and_drops_expired_sessions(backend: B
     sign_up(&app.client).await;
     let current = session(&app.client).await;
     let id = SessionId(current["session"]["id"].as_str().expect("id").to_owned());
-    let token = current["session"]["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    let token = current["session"]["token"].as_str().expect("token").to_owned();
 
     // Fresh: no write, no cookie.
     let res = app.client.get("/api/auth/get-session").send().await;
@@ -189,46 +137,20 @@ async fn get_session_refreshes_after_a_day_and_drops_expired_sessions(backend: B
 
     // Last extended two days ago: extended to seven days from now, cookie re-sent.
     let now = Utc::now();
-    app.auth
-        .store
-        .extend_session(&id, now + Duration::days(5), now)
-        .await
-        .expect("update");
+    app.auth.store.extend_session(&id, now + Duration::days(5), now).await.expect("update");
     let res = app.client.get("/api/auth/get-session").send().await;
     let body = res.assert_ok();
-    let expires: chrono::DateTime<Utc> = body["session"]["expiresAt"]
-        .as_str()
-        .expect("date")
-        .parse()
-        .expect("date");
+    let expires: chrono::DateTime<Utc> =
+        body["session"]["expiresAt"].as_str().expect("date").parse().expect("date");
     assert!(expires > now + Duration::days(6), "{expires}");
-    assert!(
-        res.set_cookies()
-            .iter()
-            .any(|c| c.starts_with(COOKIE) && c.contains("Max-Age="))
-    );
+    assert!(res.set_cookies().iter().any(|c| c.starts_with(COOKIE) && c.contains("Max-Age=")));
 
     // Expired: deleted, cookie cleared, null.
-    app.auth
-        .store
-        .extend_session(&id, now - Duration::seconds(1), now)
-        .await
-        .expect("update");
+    app.auth.store.extend_session(&id, now - Duration::seconds(1), now).await.expect("update");
     let res = app.client.get("/api/auth/get-session").send().await;
     assert_eq!(res.assert_ok(), serde_json::Value::Null);
-    assert!(
-        res.set_cookies()
-            .iter()
-            .any(|c| c.starts_with(COOKIE) && c.contains("Max-Age=0"))
-    );
-    assert!(
-        app.auth
-            .store
-            .find_session(&token)
-            .await
-            .expect("query")
-            .is_none()
-    );
+    assert!(res.set_cookies().iter().any(|c| c.starts_with(COOKIE) && c.contains("Max-Age=0")));
+    assert!(app.auth.store.find_session(&token).await.expect("query").is_none());
 }
 
 async fn update_user_changes_name_and_background(backend: Backend) {
@@ -253,12 +175,7 @@ async fn update_user_changes_name_and_background(backend: Backend) {
         .send()
         .await;
     res.assert_error(400, "EMAIL_CAN_NOT_BE_UPDATED");
-    let res = app
-        .client
-        .post("/api/auth/update-user")
-        .json(&json!({ "name": 5 }))
-        .send()
-        .await;
+    let res = app.client.post("/api/auth/update-user").json(&json!({ "name": 5 })).send().await;
     res.assert_error(400, "VALIDATION_ERROR");
 }
 
@@ -287,12 +204,8 @@ async fn change_password_keeps_or_revokes_other_sessions(backend: Backend) {
     assert_eq!(body["token"], serde_json::Value::Null);
     assert_eq!(body["user"]["email"], email);
     assert!(session(&phone).await.is_object(), "other sessions kept");
-    sign_in(&app.browser(), &email, PASSWORD)
-        .await
-        .assert_error(401, "INVALID_EMAIL_OR_PASSWORD");
-    sign_in(&app.browser(), &email, "new password 1")
-        .await
-        .assert_ok();
+    sign_in(&app.browser(), &email, PASSWORD).await.assert_error(401, "INVALID_EMAIL_OR_PASSWORD");
+    sign_in(&app.browser(), &email, "new password 1").await.assert_ok();
 
     let res = app
         .client
@@ -321,12 +234,7 @@ async fn list_and_revoke_sessions(backend: Backend) {
         .to_owned();
     sign_in(&tablet, &email, PASSWORD).await.assert_ok();
 
-    let list = app
-        .client
-        .get("/api/auth/list-sessions")
-        .send()
-        .await
-        .assert_ok();
+    let list = app.client.get("/api/auth/list-sessions").send().await.assert_ok();
     assert_eq!(list.as_array().expect("array").len(), 3);
 
     let res = app
@@ -338,30 +246,18 @@ async fn list_and_revoke_sessions(backend: Backend) {
     assert_eq!(res.assert_ok(), json!({ "status": true }));
     assert!(session(&phone).await.is_null());
 
-    app.client
-        .post("/api/auth/revoke-other-sessions")
-        .send()
-        .await
-        .assert_ok();
+    app.client.post("/api/auth/revoke-other-sessions").send().await.assert_ok();
     assert!(session(&tablet).await.is_null());
     assert!(session(&app.client).await.is_object());
 
-    app.client
-        .post("/api/auth/revoke-sessions")
-        .send()
-        .await
-        .assert_ok();
+    app.client.post("/api/auth/revoke-sessions").send().await.assert_ok();
     assert!(session(&app.client).await.is_null());
 }
 
 async fn list_sessions_needs_a_fresh_session(backend: Backend) {
     let app = TestApp::with(backend, |c| c.session.fresh_age = std::time::Duration::ZERO).await;
     sign_up(&app.client).await;
-    app.client
-        .get("/api/auth/list-sessions")
-        .send()
-        .await
-        .assert_error(403, "SESSION_NOT_FRESH");
+    app.client.get("/api/auth/list-sessions").send().await.assert_error(403, "SESSION_NOT_FRESH");
 }
 
 async fn protected_endpoints_need_a_session(backend: Backend) {
@@ -387,10 +283,7 @@ async fn protected_endpoints_need_a_session(backend: Backend) {
 async fn one_reader_cannot_revoke_another_readers_session(backend: Backend) {
     let app = TestApp::new(backend).await;
     let victim = app.browser();
-    let victim_token = sign_up(&victim).await["token"]
-        .as_str()
-        .expect("t")
-        .to_owned();
+    let victim_token = sign_up(&victim).await["token"].as_str().expect("t").to_owned();
     sign_up(&app.client).await;
     let res = app
         .client
@@ -399,10 +292,7 @@ async fn one_reader_cannot_revoke_another_readers_session(backend: Backend) {
         .send()
         .await;
     res.assert_ok();
-    assert!(
-        session(&victim).await.is_object(),
-        "the other reader's session survives"
-    );
+    assert!(session(&victim).await.is_object(), "the other reader's session survives");
 }
 
 backend_tests!(

@@ -34,9 +34,7 @@ impl std::str::FromStr for HashAlgorithm {
         match s {
             "argon2id" => Ok(Self::Argon2id),
             "scrypt" => Ok(Self::Scrypt),
-            other => Err(format!(
-                "unknown password hash {other:?}: expected argon2id or scrypt"
-            )),
+            other => Err(format!("unknown password hash {other:?}: expected argon2id or scrypt")),
         }
     }
 }
@@ -73,11 +71,7 @@ pub fn verify(stored: &str, password: &str) -> bool {
     let password = normalize(password);
     if stored.starts_with("$argon2") {
         return PasswordHash::new(stored)
-            .map(|h| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &h)
-                    .is_ok()
-            })
+            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
             .unwrap_or(false);
     }
     let Some((salt, key_hex)) = stored.split_once(':') else {
@@ -129,10 +123,7 @@ mod tests {
             let stored = hash(algorithm, "\u{FB01}ne password");
             assert!(verify(&stored, "fine password"), "{algorithm:?}");
             assert!(!verify(&stored, "fine passwore"), "{algorithm:?}");
-            assert_eq!(
-                is_better_auth_format(&stored),
-                algorithm == HashAlgorithm::Scrypt
-            );
+            assert_eq!(is_better_auth_format(&stored), algorithm == HashAlgorithm::Scrypt);
         }
     }
 

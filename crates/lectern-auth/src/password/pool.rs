@@ -49,9 +49,7 @@ impl HashPool {
             let _ = tx.send(work());
         });
         match self.jobs.try_send(job) {
-            Ok(()) => rx
-                .await
-                .map_err(|_| AuthError::internal("a hashing thread died")),
+            Ok(()) => rx.await.map_err(|_| AuthError::internal("a hashing thread died")),
             Err(TrySendError::Full(_)) => Err(AuthError::Busy),
             Err(TrySendError::Disconnected(_)) => Err(AuthError::internal("hashing pool stopped")),
         }
@@ -95,10 +93,7 @@ mod tests {
         tokio::pin!(second);
         let pending = tokio::time::timeout(std::time::Duration::ZERO, &mut second).await;
         assert!(pending.is_err(), "the second job waits in the queue");
-        assert!(
-            matches!(pool.run(|| ()).await, Err(AuthError::Busy)),
-            "a full queue refuses work"
-        );
+        assert!(matches!(pool.run(|| ()).await, Err(AuthError::Busy)), "a full queue refuses work");
         release.send(()).expect("worker waiting");
         assert!(first.await.expect("join").is_ok());
         assert!(second.await.is_ok());

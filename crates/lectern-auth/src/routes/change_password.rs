@@ -37,14 +37,16 @@ pub async fn handler(
     current: CurrentSession,
     Body(body): Body<ChangePassword>,
 ) -> AuthResult<Response> {
-    validate::password(&body.new_password)?;
-    let account = auth.store.credential_account(&current.user.id).await?;
-    let stored = account.map(|a| a.password_hash);
-    if !auth.verify_password(stored, body.current_password).await? {
+    validate::new_password(&body.new_password)?;
+    validate::password_not_too_long(&body.current_password)?;
+    let Some(account) = auth.store.credential_account(&current.user.id).await? else {
         return Err(AuthError::bad_request(
-            "INVALID_PASSWORD",
-            "Invalid password",
+            "CREDENTIAL_ACCOUNT_NOT_FOUND",
+            "Credential account not found",
         ));
+    };
+    if !auth.verify_password(Some(account.password_hash), body.current_password).await? {
+        return Err(AuthError::bad_request("INVALID_PASSWORD", "Invalid password"));
     }
     let password_hash = auth.hash_password(body.new_password).await?;
     let user = current.user;
@@ -53,9 +55,7 @@ pub async fn handler(
         .revoke_other_sessions
         .unwrap_or(false)
         .then(|| session::new_session(&auth, &user, true, &Client::from_headers(&headers, ip)));
-    auth.store
-        .set_password(&user.id, &password_hash, wire::now(), new_session.as_ref())
-        .await?;
+    auth.store.set_password(&user.id, &password_hash, wire::now(), new_session.as_ref()).await?;
 
     let token = new_session.as_ref().map(|s| s.token.as_str());
     let body = Json(serde_json::json!({ "token": token, "user": UserJson::from(&user) }));

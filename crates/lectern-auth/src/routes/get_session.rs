@@ -4,13 +4,13 @@
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
 
 use crate::cookies;
-use crate::error::AuthResult;
+use crate::error::{AuthError, AuthResult};
 use crate::session::{self, SessionCookies};
 use crate::state::Auth;
 use crate::wire::{self, SessionJson, UserJson};
@@ -27,20 +27,21 @@ pub async fn handler(
     headers: HeaderMap,
 ) -> AuthResult<Response> {
     let Some((mut session, user)) = session::current(&auth, &headers).await? else {
-        let mut response = Json(serde_json::Value::Null).into_response();
-        if session::has_session_cookie(&auth, &headers) {
-            // A cookie that names no live session is cleared, as Better Auth does.
-            let (parts, body) = (SessionCookies::clear(&auth), response);
-            response = (parts, body).into_response();
-        }
+        // A validly signed token that names no live session has its cookies cleared, as
+        // Better Auth does; a forged or garbled cookie is just ignored.
+        let body = Json(serde_json::Value::Null);
+        let response = if session::presented_token(&auth, &headers).is_some() {
+            (SessionCookies::clear(&auth), body).into_response()
+        } else {
+            body.into_response()
+        };
         return Ok(no_store(response));
     };
 
     let policy = auth.config.session;
     // A malformed query string is ignored rather than failing the session check.
-    let params: Params = query
-        .and_then(|q| serde_urlencoded::from_str(&q).ok())
-        .unwrap_or_default();
+    let params: Params =
+        query.and_then(|q| serde_urlencoded::from_str(&q).ok()).unwrap_or_default();
     let disable_refresh = params.disable_refresh.is_some_and(|v| v != "false");
     let remembered = cookies::read(&headers, &auth.cookies.dont_remember).is_none();
     let last_extended = session.expires_at - policy.expires_in;
@@ -49,24 +50,35 @@ pub async fn handler(
         let now = wire::now();
         session.expires_at = now + policy.expires_in;
         session.updated_at = now;
-        auth.store
-            .extend_session(&session.id, session.expires_at, now)
-            .await?;
-        refreshed = Some(SessionCookies::refresh(
-            &auth,
-            &session.token,
-            session.expires_at,
-        ));
+        auth.store.extend_session(&session.id, session.expires_at, now).await?;
+        refreshed = Some(SessionCookies::issue(&auth, &session.token, true));
     }
     let body = Json(serde_json::json!({
         "session": SessionJson::from(&session),
         "user": UserJson::from(&user),
     }));
-    let response = match refreshed {
+    let mut response = match refreshed {
         Some(cookies) => (cookies, body).into_response(),
         None => body.into_response(),
     };
+    // Lectern keeps no cookie cache: a stale one (from a Better Auth server configured with
+    // one) is cleared, as Better Auth does when its cache is off.
+    if cookies::read(&headers, &auth.cookies.session_data).is_some() {
+        let clear = auth.cookies.clear(&auth.cookies.session_data);
+        response.headers_mut().append(header::SET_COOKIE, clear);
+    }
     Ok(no_store(response))
+}
+
+/// `POST /get-session` is only served with Better Auth's `deferSessionRefresh` option,
+/// which Lectern does not need: it answers as Better Auth does without it.
+pub async fn post() -> Response {
+    let error = AuthError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED",
+        "POST method requires deferSessionRefresh to be enabled in session config",
+    );
+    no_store(error.into_response())
 }
 
 fn no_store(mut response: Response) -> Response {

@@ -2,13 +2,14 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
 
 use crate::body::{Body, Field, Kind, Schema};
 use crate::error::{AuthError, AuthResult};
 use crate::routes::status_true;
-use crate::session::CurrentSession;
+use crate::session::{CurrentSession, SessionCookies};
 use crate::state::Auth;
 use crate::wire::SessionJson;
 
@@ -19,24 +20,14 @@ pub async fn list(
     current: CurrentSession,
 ) -> AuthResult<Json<serde_json::Value>> {
     let now = Utc::now();
-    let age = (now - current.session.created_at)
-        .to_std()
-        .unwrap_or_default();
+    let age = (now - current.session.created_at).to_std().unwrap_or_default();
     if age > auth.config.session.fresh_age {
-        return Err(AuthError::forbidden(
-            "SESSION_NOT_FRESH",
-            "Session is not fresh",
-        ));
+        return Err(AuthError::forbidden("SESSION_NOT_FRESH", "Session is not fresh"));
     }
     let sessions = auth.store.user_sessions(&current.user.id).await?;
-    let live: Vec<SessionJson<'_>> = sessions
-        .iter()
-        .filter(|s| s.expires_at > now)
-        .map(SessionJson::from)
-        .collect();
-    Ok(Json(
-        serde_json::to_value(live).map_err(AuthError::internal)?,
-    ))
+    let live: Vec<SessionJson<'_>> =
+        sessions.iter().filter(|s| s.expires_at > now).map(SessionJson::from).collect();
+    Ok(Json(serde_json::to_value(live).map_err(AuthError::internal)?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -49,27 +40,29 @@ impl Schema for Revoke {
 }
 
 /// `POST /revoke-session` `{token}`: revokes one of the caller's own sessions; a token of
-/// another user's session changes nothing.
+/// another user's session changes nothing (and, as in Better Auth, says so no differently).
+/// Revoking the current session also clears its cookies.
 pub async fn revoke(
     State(auth): State<Auth>,
     current: CurrentSession,
     Body(body): Body<Revoke>,
-) -> AuthResult<Json<serde_json::Value>> {
-    auth.store
-        .delete_user_session(&current.user.id, &body.token)
-        .await?;
-    Ok(status_true())
+) -> AuthResult<Response> {
+    auth.store.delete_user_session(&current.user.id, &body.token).await?;
+    Ok(cleared_if(body.token == current.session.token, &auth))
 }
 
 /// `POST /revoke-sessions`: every session of the caller, this one included.
-pub async fn revoke_all(
-    State(auth): State<Auth>,
-    current: CurrentSession,
-) -> AuthResult<Json<serde_json::Value>> {
-    auth.store
-        .delete_user_sessions(&current.user.id, None)
-        .await?;
-    Ok(status_true())
+pub async fn revoke_all(State(auth): State<Auth>, current: CurrentSession) -> AuthResult<Response> {
+    auth.store.delete_user_sessions(&current.user.id, None).await?;
+    Ok(cleared_if(true, &auth))
+}
+
+fn cleared_if(clear: bool, auth: &Auth) -> Response {
+    if clear {
+        (SessionCookies::clear(auth), status_true()).into_response()
+    } else {
+        status_true().into_response()
+    }
 }
 
 /// `POST /revoke-other-sessions`: every session of the caller but this one.
@@ -77,8 +70,6 @@ pub async fn revoke_others(
     State(auth): State<Auth>,
     current: CurrentSession,
 ) -> AuthResult<Json<serde_json::Value>> {
-    auth.store
-        .delete_user_sessions(&current.user.id, Some(&current.session.token))
-        .await?;
+    auth.store.delete_user_sessions(&current.user.id, Some(&current.session.token)).await?;
     Ok(status_true())
 }

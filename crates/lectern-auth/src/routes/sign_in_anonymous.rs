@@ -28,11 +28,10 @@ pub async fn handler(
         }
     }
     let now = wire::now();
-    let id = generate_id();
     let user = User {
-        // Better Auth's default guest email: `temp@<id>.com`.
-        email: format!("temp@{id}.com"),
-        id: UserId(id),
+        // Better Auth 1.7's placeholder: a random id on a reserved (`.invalid`) domain.
+        email: format!("{}@anonymous.placeholder.invalid", generate_id().to_lowercase()),
+        id: UserId(generate_id()),
         name: "Anonymous".to_owned(),
         email_verified: false,
         image: None,

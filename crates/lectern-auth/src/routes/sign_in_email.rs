@@ -41,6 +41,7 @@ pub async fn handler(
     FormOrJson(body): FormOrJson<SignIn>,
 ) -> AuthResult<Response> {
     let email = validate::email(&body.email).ok_or_else(validate::invalid_email)?;
+    validate::password_not_too_long(&body.password)?;
     if let Some(url) = &body.callback_url {
         origin::check_callback(&auth.config.trusted_origins, url, "INVALID_CALLBACK_URL")?;
     }

@@ -42,6 +42,7 @@ impl Schema for SignUp {
         Field::nullable("softwareBackground", Kind::String),
         Field::nullable("hardwareBackground", Kind::String),
     ];
+    const RECORD: bool = true;
 }
 
 pub async fn handler(
@@ -51,20 +52,12 @@ pub async fn handler(
     FormOrJson(body): FormOrJson<SignUp>,
 ) -> AuthResult<Response> {
     let email = validate::email(&body.email).ok_or_else(validate::invalid_email_field)?;
-    validate::password(&body.password)?;
+    validate::new_password(&body.password)?;
     validate::text("name", &body.name, validate::MAX_NAME)?;
     for (field, value, max) in [
         ("image", &body.image, validate::MAX_IMAGE),
-        (
-            "softwareBackground",
-            &body.software_background,
-            validate::MAX_BACKGROUND,
-        ),
-        (
-            "hardwareBackground",
-            &body.hardware_background,
-            validate::MAX_BACKGROUND,
-        ),
+        ("softwareBackground", &body.software_background, validate::MAX_BACKGROUND),
+        ("hardwareBackground", &body.hardware_background, validate::MAX_BACKGROUND),
     ] {
         if let Some(value) = value {
             validate::text(field, value, max)?;
@@ -101,11 +94,7 @@ pub async fn handler(
     let remember = body.remember_me.unwrap_or(true);
     let session = session::new_session(&auth, &user, remember, &Client::from_headers(&headers, ip));
     let guest = Guest::from_current(session::current(&auth, &headers).await?);
-    match auth
-        .store
-        .create_user_with_password(&user, &account, Some(&session))
-        .await
-    {
+    match auth.store.create_user_with_password(&user, &account, Some(&session)).await {
         Err(StoreError::Conflict) => return Err(user_exists()),
         other => other?,
     }

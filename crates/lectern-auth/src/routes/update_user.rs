@@ -1,15 +1,17 @@
 //! `POST /update-user` (`src/api/routes/update-user.ts`, 1.7.x): name, image and the
 //! reader-background fields. The email has its own flow; `isAnonymous` is server-owned.
 
-use axum::Json;
 use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use lectern_store::UserPatch;
 use serde::{Deserialize, Deserializer};
 
 use crate::body::{Body, Field, Kind, Schema};
+use crate::cookies;
 use crate::error::{AuthError, AuthResult};
 use crate::routes::status_true;
-use crate::session::CurrentSession;
+use crate::session::{CurrentSession, SessionCookies};
 use crate::state::Auth;
 use crate::{validate, wire};
 
@@ -36,6 +38,7 @@ impl Schema for UpdateUser {
         Field::optional("email", Kind::Any),
         Field::optional("isAnonymous", Kind::Any),
     ];
+    const BODY_TYPE: &'static str = "record";
 }
 
 /// Tells a field sent as `null` (clear it) from a field not sent (keep it).
@@ -45,14 +48,12 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
 
 pub async fn handler(
     State(auth): State<Auth>,
+    headers: HeaderMap,
     current: CurrentSession,
     Body(body): Body<UpdateUser>,
-) -> AuthResult<Json<serde_json::Value>> {
+) -> AuthResult<Response> {
     if body.email.is_some() {
-        return Err(AuthError::bad_request(
-            "EMAIL_CAN_NOT_BE_UPDATED",
-            "Email can not be updated",
-        ));
+        return Err(AuthError::bad_request("EMAIL_CAN_NOT_BE_UPDATED", "Email can not be updated"));
     }
     if body.is_anonymous.is_some() {
         return Err(AuthError::bad_request(
@@ -65,16 +66,8 @@ pub async fn handler(
     }
     for (field, value, max) in [
         ("image", &body.image, validate::MAX_IMAGE),
-        (
-            "softwareBackground",
-            &body.software_background,
-            validate::MAX_BACKGROUND,
-        ),
-        (
-            "hardwareBackground",
-            &body.hardware_background,
-            validate::MAX_BACKGROUND,
-        ),
+        ("softwareBackground", &body.software_background, validate::MAX_BACKGROUND),
+        ("hardwareBackground", &body.hardware_background, validate::MAX_BACKGROUND),
     ] {
         if let Some(Some(value)) = value {
             validate::text(field, value, max)?;
@@ -87,13 +80,14 @@ pub async fn handler(
         hardware_background: body.hardware_background,
     };
     if patch.is_empty() {
-        return Err(AuthError::bad_request(
-            "NO_FIELDS_TO_UPDATE",
-            "No fields to update",
-        ));
+        return Err(AuthError::Plain {
+            status: StatusCode::BAD_REQUEST,
+            message: "No fields to update",
+        });
     }
-    auth.store
-        .update_user(&current.user.id, &patch, wire::now())
-        .await?;
-    Ok(status_true())
+    auth.store.update_user(&current.user.id, &patch, wire::now()).await?;
+    // Better Auth re-sends the session cookie after an update (it refreshes its cookie cache).
+    let remember = cookies::read(&headers, &auth.cookies.dont_remember).is_none();
+    Ok((SessionCookies::issue(&auth, &current.session.token, remember), status_true())
+        .into_response())
 }

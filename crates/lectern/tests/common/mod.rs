@@ -35,9 +35,7 @@ impl TestApp {
         merge: Arc<dyn GuestMerge>,
     ) -> Self {
         let db = TestDb::new(backend).await;
-        let store = Store::connect(&db.url, &StoreOptions::default())
-            .await
-            .expect("connect");
+        let store = Store::connect(&db.url, &StoreOptions::default()).await.expect("connect");
         store.migrate().await.expect("migrate");
         let mut config = AuthConfig::development(ORIGIN, Secret::new(SECRET));
         config.rate_limit = false;
@@ -50,16 +48,12 @@ impl TestApp {
 
     /// A second browser, with no cookies of its own.
     pub fn browser(&self) -> TestClient {
-        self.client
-            .fork(std::net::SocketAddr::from(([127, 0, 0, 2], 50001)))
+        self.client.fork(std::net::SocketAddr::from(([127, 0, 0, 2], 50001)))
     }
 }
 
 pub fn unique_email() -> String {
-    format!(
-        "reader-{}@example.com",
-        lectern_auth::ids::random_alphanumeric(10).to_lowercase()
-    )
+    format!("reader-{}@example.com", lectern_auth::ids::random_alphanumeric(10).to_lowercase())
 }
 
 /// Signs `client` up with a fresh email; returns the response body.
