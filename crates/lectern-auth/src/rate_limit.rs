@@ -174,8 +174,9 @@ mod tests {
                 limiter.check(ip("1.2.3.4"), "/sign-in/email", t0 + Duration::from_secs(i)).is_ok()
             );
         }
+        // The window runs from the last allowed request (t0 + 2 s), as in Better Auth.
         let refused = limiter.check(ip("1.2.3.4"), "/sign-in/email", t0 + Duration::from_secs(3));
-        assert!(matches!(refused, Err(AuthError::RateLimited { retry_after: 8 })), "{refused:?}");
+        assert!(matches!(refused, Err(AuthError::RateLimited { retry_after: 9 })), "{refused:?}");
         // Another client and another path have their own counters.
         assert!(limiter.check(ip("1.2.3.5"), "/sign-in/email", t0).is_ok());
         assert!(limiter.check(ip("1.2.3.4"), "/get-session", t0).is_ok());
