@@ -26,17 +26,39 @@ pub struct Config {
     pub password_hash: Option<HashAlgorithm>,
 }
 
-/// One environment variable; an empty value counts as unset.
-fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+/// Where settings come from: the process environment, or a map in tests.
+pub trait Vars {
+    fn get(&self, name: &str) -> Option<String>;
 }
 
-pub fn database_url() -> String {
-    var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
+/// The process environment.
+#[derive(Debug)]
+pub struct Env;
+
+impl Vars for Env {
+    fn get(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+}
+
+impl Vars for std::collections::HashMap<&str, &str> {
+    fn get(&self, name: &str) -> Option<String> {
+        self.get(name).map(|v| (*v).to_owned())
+    }
+}
+
+pub fn database_url(vars: &impl Vars) -> String {
+    var(vars, "DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
+}
+
+/// One variable; an empty value counts as unset.
+fn var(vars: &impl Vars, name: &str) -> Option<String> {
+    vars.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
 impl Config {
-    pub fn from_env(addr: SocketAddr) -> anyhow::Result<Self> {
+    pub fn from_vars(addr: SocketAddr, vars: &impl Vars) -> anyhow::Result<Self> {
+        let var = |name: &str| var(vars, name);
         let production = var("LECTERN_ENV").is_some_and(|v| v == "production");
         let secret = match var("BETTER_AUTH_SECRET").or_else(|| var("LECTERN_SECRET")) {
             Some(s) if production && s == DEVELOPMENT_SECRET => {
@@ -105,6 +127,70 @@ impl Config {
         if let Some(queue) = var("LECTERN_HASH_QUEUE") {
             auth.hash_queue = queue.parse().context("LECTERN_HASH_QUEUE must be a number")?;
         }
-        Ok(Self { database_url: database_url(), production, auth, password_hash })
+        Ok(Self { database_url: database_url(vars), production, auth, password_hash })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(vars: &[(&'static str, &'static str)]) -> anyhow::Result<Config> {
+        let vars: HashMap<&str, &str> = vars.iter().copied().collect();
+        Config::from_vars("127.0.0.1:3000".parse().expect("addr"), &vars)
+    }
+
+    const REAL_SECRET: &str = "a-real-secret-that-is-long-enough-0123456789";
+
+    #[test]
+    fn development_defaults_trust_both_local_spellings() {
+        let config = config(&[]).expect("development needs no settings");
+        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(config.auth.base_url, "http://127.0.0.1:3000");
+        assert!(config.auth.trusted_origins.is_trusted("http://localhost:3000"));
+        assert!(config.auth.trusted_origins.is_trusted("http://127.0.0.1:3000"));
+        assert!(!config.auth.trusted_origins.is_trusted("http://localhost:3001"));
+        assert!(config.auth.rate_limit);
+        assert!(!config.auth.secure_cookies);
+    }
+
+    #[test]
+    fn production_refuses_a_missing_short_or_development_secret() {
+        let url = ("BETTER_AUTH_URL", "https://auth.example.com");
+        let prod = ("LECTERN_ENV", "production");
+        assert!(config(&[prod, url]).is_err());
+        assert!(config(&[prod, url, ("BETTER_AUTH_SECRET", "short")]).is_err());
+        assert!(config(&[prod, url, ("BETTER_AUTH_SECRET", DEVELOPMENT_SECRET)]).is_err());
+        assert!(config(&[prod, ("BETTER_AUTH_SECRET", REAL_SECRET)]).is_err(), "needs a URL");
+        let ok = config(&[prod, url, ("BETTER_AUTH_SECRET", REAL_SECRET)]).expect("valid");
+        assert!(ok.auth.secure_cookies, "https base URL: Secure cookies");
+        assert_eq!(ok.auth.base_url, "https://auth.example.com");
+    }
+
+    #[test]
+    fn settings_are_parsed_or_refused_clearly() {
+        let c = config(&[
+            ("LECTERN_TRUSTED_ORIGINS", "https://book.example.com, https://*.docs.dev"),
+            ("LECTERN_RATE_LIMIT", "off"),
+            ("LECTERN_PASSWORD_HASH", "scrypt"),
+            ("LECTERN_TRUSTED_PROXIES", "10.0.0.0/8"),
+            ("LECTERN_SECRET", REAL_SECRET),
+        ])
+        .expect("valid");
+        assert!(c.auth.trusted_origins.is_trusted("https://book.example.com"));
+        assert!(c.auth.trusted_origins.is_trusted("https://a.docs.dev"));
+        assert!(!c.auth.rate_limit);
+        assert_eq!(c.password_hash, Some(HashAlgorithm::Scrypt));
+        assert!(c.auth.trusted_proxies.contains("10.1.2.3".parse().expect("ip")));
+        for bad in [
+            ("LECTERN_RATE_LIMIT", "maybe"),
+            ("LECTERN_PASSWORD_HASH", "md5"),
+            ("LECTERN_TRUSTED_PROXIES", "not-an-ip"),
+            ("BETTER_AUTH_URL", "ftp://example.com"),
+        ] {
+            assert!(config(&[bad]).is_err(), "{bad:?}");
+        }
     }
 }

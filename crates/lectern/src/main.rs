@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use lectern::config::{self, Config};
+use lectern::config::{self, Config, Env};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[derive(Debug, Parser)]
@@ -74,11 +74,11 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             if role == Role::Api {
                 anyhow::bail!("--role api arrives with the reader API; use --role all or auth");
             }
-            let config = Config::from_env(addr)?;
+            let config = Config::from_vars(addr, &Env)?;
             lectern::serve::run(addr, config).await?;
         }
         Command::Migrate => {
-            lectern::serve::connect(&config::database_url()).await?;
+            lectern::serve::connect(&config::database_url(&Env)).await?;
             tracing::info!("migrations applied");
         }
         Command::Healthcheck { addr } => return Ok(healthcheck(addr).await),
