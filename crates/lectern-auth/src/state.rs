@@ -1,6 +1,6 @@
 //! The identity server's shared state, cloned into every handler.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use lectern_store::Store;
 
@@ -20,8 +20,9 @@ pub struct Inner {
     pub cookies: CookieNames,
     pub hasher: HashPool,
     /// Verified against when an email is unknown, so that sign-in takes as long for an
-    /// unknown account as for a wrong password.
-    pub dummy_hash: String,
+    /// unknown account as for a wrong password. Made on first use, on the hashing pool, so
+    /// start-up stays fast and small.
+    dummy_hash: Arc<OnceLock<String>>,
     pub merge: Arc<dyn GuestMerge>,
     pub limiter: RateLimiter,
 }
@@ -41,14 +42,13 @@ impl Auth {
     /// `merge` runs whenever a guest becomes a real account (see [`GuestMerge`]).
     pub fn with_merge(store: Store, config: AuthConfig, merge: Arc<dyn GuestMerge>) -> Self {
         let hasher = HashPool::new(config.hash_workers, config.hash_queue);
-        let dummy_hash = password::hash(config.password_hash, "lectern dummy password");
         let cookies = CookieNames::new("better-auth", config.secure_cookies);
         Self(Arc::new(Inner {
             store,
             config,
             cookies,
             hasher,
-            dummy_hash,
+            dummy_hash: Arc::default(),
             merge,
             limiter: RateLimiter::default(),
         }))
@@ -67,9 +67,17 @@ impl Auth {
         stored: Option<String>,
         password: String,
     ) -> crate::AuthResult<bool> {
-        let known = stored.is_some();
-        let stored = stored.unwrap_or_else(|| self.dummy_hash.clone());
-        let ok = self.hasher.run(move || password::verify(&stored, &password)).await?;
-        Ok(known && ok)
+        let algorithm = self.config.password_hash;
+        let dummy = Arc::clone(&self.dummy_hash);
+        self.hasher
+            .run(move || match stored {
+                Some(stored) => password::verify(&stored, &password),
+                None => {
+                    let dummy = dummy.get_or_init(|| password::hash(algorithm, "lectern dummy"));
+                    let _ = password::verify(dummy, &password);
+                    false
+                }
+            })
+            .await
     }
 }
