@@ -200,3 +200,67 @@ fn type_name(value: Option<&Value>) -> &'static str {
 fn form_to_json(pairs: Vec<(String, String)>) -> Value {
     Value::Object(pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)] // the fields exist to be deserialised
+    struct Probe {
+        email: String,
+        remember: Option<bool>,
+    }
+
+    impl Schema for Probe {
+        const FIELDS: &'static [Field] =
+            &[Field::required("email", Kind::String), Field::optional("remember", Kind::Boolean)];
+    }
+
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<f64>().prop_map(|f| serde_json::json!(f)),
+            "\\PC{0,20}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 32, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::btree_map("email|remember|\\PC{0,8}", inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// Whatever JSON a client sends, the checker either accepts a body that then
+        /// deserialises, or names the problem as a 400; it never panics.
+        #[test]
+        fn any_json_is_accepted_or_refused_cleanly(value in json()) {
+            match check::<Probe>(Some(value)) {
+                Ok(checked) => prop_assert!(serde_json::from_value::<Probe>(checked).is_ok()),
+                Err(AuthError::Client { status, code, .. }) => {
+                    prop_assert_eq!(status, StatusCode::BAD_REQUEST);
+                    prop_assert_eq!(code, "VALIDATION_ERROR");
+                }
+                Err(other) => prop_assert!(false, "unexpected {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn names_every_problem_like_zod() {
+        let err = check::<Probe>(Some(serde_json::json!({ "remember": "yes" }))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "VALIDATION_ERROR: [body.email] Invalid input: expected string, received undefined; \
+             [body.remember] Invalid input: expected boolean, received string"
+        );
+        let err = check::<Probe>(None).unwrap_err();
+        assert!(err.to_string().ends_with("expected object, received undefined"));
+    }
+}

@@ -188,3 +188,22 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn origin_parsing_never_panics_and_yields_http_origins(url in "\\PC{0,80}") {
+            if let Some(origin) = origin_of(&url) {
+                prop_assert!(origin.starts_with("http://") || origin.starts_with("https://"));
+                prop_assert!(!origin["https://".len()..].contains('/'));
+            }
+            let trusted = TrustedOrigins::new(["https://book.example.com", "*.example.org"]);
+            let _ = trusted.is_trusted(&url);
+        }
+    }
+}

@@ -209,3 +209,26 @@ mod tests {
         assert!(TrustedProxies::parse("nope").is_err());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// A forwarded-for header is attacker-controlled text: it never panics the parser,
+        /// and an untrusted peer can never choose its own address with it.
+        #[test]
+        fn forwarded_for_is_never_believed_from_strangers(xff in "\\PC{0,100}") {
+            let mut headers = HeaderMap::new();
+            if let Ok(value) = xff.parse() {
+                headers.insert("x-forwarded-for", value);
+            }
+            let proxies = TrustedProxies::parse("10.0.0.0/8").expect("valid");
+            let stranger: IpAddr = "198.51.100.7".parse().expect("ip");
+            prop_assert_eq!(client_ip(stranger, &headers, &proxies), stranger);
+            let _ = client_ip("10.0.0.1".parse().expect("ip"), &headers, &proxies);
+        }
+    }
+}
