@@ -254,13 +254,14 @@ mod tests {
 
     #[test]
     fn names_every_problem_like_zod() {
-        let err = check::<Probe>(Some(serde_json::json!({ "remember": "yes" }))).unwrap_err();
+        let err =
+            check::<Probe>(Some(serde_json::json!({ "remember": "yes" }))).expect_err("refused");
         assert_eq!(
             err.to_string(),
             "VALIDATION_ERROR: [body.email] Invalid input: expected string, received undefined; \
              [body.remember] Invalid input: expected boolean, received string"
         );
-        let err = check::<Probe>(None).unwrap_err();
+        let err = check::<Probe>(None).expect_err("refused");
         assert!(err.to_string().ends_with("expected object, received undefined"));
     }
 }
