@@ -38,9 +38,10 @@ enum Command {
     },
     /// Apply database migrations to DATABASE_URL and exit.
     Migrate,
-    /// Exit 0 if the server at --url is ready (GET /readyz answers 200).
+    /// Exit 0 if the server at --addr is ready (GET /readyz answers 200).
     Healthcheck {
-        #[arg(long, default_value = "127.0.0.1:3000")]
+        /// Address of the server to check.
+        #[arg(long, default_value = "127.0.0.1:3000", env = "LECTERN_ADDR")]
         addr: SocketAddr,
     },
 }
@@ -118,7 +119,11 @@ fn init_tracing() {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let json = std::env::var("LECTERN_LOG_FORMAT").is_ok_and(|f| f == "json");
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
     if json {
         builder.json().init();
     } else {
