@@ -52,7 +52,7 @@ function allowed(label, field) {
     return lm && fm;
   });
 }
-const stable = (v) => JSON.stringify(v); // key order significant on purpose
+const stable = (v) => JSON.stringify(v) ?? "<none>"; // key order significant on purpose
 const ignoredKeys = allow.filter((a) => a.field.startsWith("body-key:"));
 function blankKeys(label, v) {
   const keys = ignoredKeys.filter((a) => allowed(label, a.field)).map((a) => a.field.slice(9));

@@ -66,37 +66,27 @@ pub struct FormOrJson<T>(pub T);
 impl<T: Schema> FromRequest<Auth> for Body<T> {
     type Rejection = AuthError;
 
-    async fn from_request(req: Request, auth: &Auth) -> AuthResult<Self> {
-        read(req, auth, false).await.map(Self)
+    async fn from_request(req: Request, _: &Auth) -> AuthResult<Self> {
+        read(req, false).await.map(Self)
     }
 }
 
 impl<T: Schema> FromRequest<Auth> for FormOrJson<T> {
     type Rejection = AuthError;
 
-    async fn from_request(req: Request, auth: &Auth) -> AuthResult<Self> {
-        read(req, auth, true).await.map(Self)
+    async fn from_request(req: Request, _: &Auth) -> AuthResult<Self> {
+        read(req, true).await.map(Self)
     }
 }
 
-async fn read<T: Schema>(req: Request, auth: &Auth, form_allowed: bool) -> AuthResult<T> {
+async fn read<T: Schema>(req: Request, form_allowed: bool) -> AuthResult<T> {
     let raw_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let content_type =
         raw_type.as_deref().map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
-    let bytes = Bytes::from_request(req, auth).await.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AuthError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "PAYLOAD_TOO_LARGE",
-                "Request body is too large",
-            )
-        } else {
-            AuthError::bad_request("BAD_REQUEST", "Could not read the request body")
-        }
-    })?;
+    let bytes = read_limited(req.into_body()).await?;
     // Better Auth reads no body at all when the request names no content type.
     let value = if bytes.iter().all(u8::is_ascii_whitespace) || content_type.is_none() {
         None
@@ -115,6 +105,39 @@ async fn read<T: Schema>(req: Request, auth: &Auth, form_allowed: bool) -> AuthR
     };
     let value = check::<T>(value)?;
     serde_json::from_value(value).map_err(|err| AuthError::validation(format!("[body] {err}")))
+}
+
+/// Largest body the identity routes read; theirs are a few hundred bytes.
+pub const MAX_BODY: usize = 64 * 1024;
+/// How much of an oversized body is still read (and thrown away) so that the client, which
+/// may still be sending, receives the 413 instead of a reset connection.
+const MAX_DRAIN: usize = 16 * 1024 * 1024;
+
+async fn read_limited(body: axum::body::Body) -> AuthResult<Bytes> {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut bytes = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| {
+            AuthError::bad_request("BAD_REQUEST", "Could not read the request body")
+        })?;
+        let Ok(data) = frame.into_data() else { continue };
+        seen += data.len();
+        if seen <= MAX_BODY {
+            bytes.extend_from_slice(&data);
+        } else if seen > MAX_DRAIN {
+            break;
+        }
+    }
+    if seen > MAX_BODY {
+        return Err(AuthError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            "Request body is too large",
+        ));
+    }
+    Ok(Bytes::from(bytes))
 }
 
 fn unsupported(content_type: &str, form_allowed: bool) -> AuthError {

@@ -3,15 +3,12 @@
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use lectern_auth::{Auth, AuthError};
 use tower_http::trace::TraceLayer;
-
-/// Largest request body the identity routes read. Their bodies are a few hundred bytes.
-const AUTH_BODY_LIMIT: usize = 64 * 1024;
 
 /// The identity routes behind Better Auth's checks.
 pub fn identity(routes: Router<Auth>, auth: &Auth) -> Router<Auth> {
@@ -19,7 +16,6 @@ pub fn identity(routes: Router<Auth>, auth: &Auth) -> Router<Auth> {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(auth.clone(), lectern_auth::guard::guard))
-        .layer(DefaultBodyLimit::max(AUTH_BODY_LIMIT))
 }
 
 /// Tracing and CORS around everything.

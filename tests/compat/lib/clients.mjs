@@ -1,0 +1,48 @@
+// The official better-auth clients, wired for Node (see cookie-jar.mjs for why).
+import { createAuthClient } from "better-auth/client";
+// better-auth/react needs the `react` package (an optional peer dependency, hence the
+// devDependency) but no DOM: only its hooks touch React, the actions share the core.
+import { createAuthClient as createReactAuthClient } from "better-auth/react";
+import { anonymousClient, inferAdditionalFields } from "better-auth/client/plugins";
+import { browserFetch, plainFetch } from "./cookie-jar.mjs";
+
+// Same plugins a Docusaurus site would configure against Lectern.
+const plugins = () => [
+  anonymousClient(),
+  inferAdditionalFields({
+    user: {
+      softwareBackground: { type: "string", required: false },
+      hardwareBackground: { type: "string", required: false },
+    },
+  }),
+];
+
+/** A browser-tab-like client: cookies kept between calls, Origin sent. */
+export function cookieClient(baseURL, { react = false } = {}) {
+  const { impl, jar } = browserFetch(baseURL);
+  const create = react ? createReactAuthClient : createAuthClient;
+  const client = create({ baseURL, plugins: plugins(), fetchOptions: { customFetchImpl: impl } });
+  return { client, jar };
+}
+
+/**
+ * A bearer-only client as in Better Auth's bearer docs: the token comes from the
+ * `set-auth-token` response header and goes back as `Authorization: Bearer`; no cookies.
+ */
+export function bearerClient(baseURL) {
+  const { impl, requests } = plainFetch(baseURL);
+  const state = { token: "" };
+  const client = createAuthClient({
+    baseURL,
+    plugins: plugins(),
+    fetchOptions: {
+      customFetchImpl: impl,
+      auth: { type: "Bearer", token: () => state.token },
+      onSuccess: (ctx) => {
+        const t = ctx.response.headers.get("set-auth-token");
+        if (t) state.token = t;
+      },
+    },
+  });
+  return { client, state, requests };
+}
