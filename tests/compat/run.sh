@@ -9,6 +9,7 @@
 #   lectern-pg       Lectern on a new PostgreSQL database     client-flow, side-by-side
 #   peer             Better Auth 1.7 on its own database      client-flow, side-by-side
 #   cross-peer, cross-lectern: both on ONE shared database    cross-server
+#   peer-rl, lectern-rl: rate limiting on                     side-by-side (--rate-limited)
 # Logs, test output, transcripts: ${ARTIFACTS:-/tmp}/compat-logs (replaced on each run).
 # On exit, whatever happened, it stops those servers (by PID) and drops those databases.
 #
@@ -104,34 +105,38 @@ DB_LECTERN="compat_${RUN_ID}_lectern" DB_PEER="compat_${RUN_ID}_peer" DB_SHARED=
 DBS=("$DB_LECTERN" "$DB_PEER" "$DB_SHARED")
 COMPAT_PG_URL=$PG_ADMIN bounded 60 node lib/pgdb.mjs create "${DBS[@]}" ||
   die "cannot create databases on $PG_ADMIN (set COMPAT_PG_URL)"
-mapfile -t PORTS < <(node lib/free-ports.mjs 5)
-((${#PORTS[@]} == 5)) || die "could not pick free ports"
+mapfile -t PORTS < <(node lib/free-ports.mjs 7)
+((${#PORTS[@]} == 7)) || die "could not pick free ports"
 url() { echo "http://127.0.0.1:$1"; }
 
 # ---------------------------------------------------------------- servers
 declare -A PORT PID
-names=(lectern_sqlite lectern_pg peer cross_peer cross_lectern)
+names=(lectern_sqlite lectern_pg peer cross_peer cross_lectern peer_rl lectern_rl)
 for i in "${!names[@]}"; do PORT[${names[$i]}]=${PORTS[$i]}; done
 
-start_lectern() { # name database-url
+start_lectern() { # name database-url [rate-limit on|off]
   # -u: the caller's environment must not change what is tested (e.g. a forced hash format).
+  # With rate limiting on, the capture's X-Forwarded-For headers count as from a proxy on
+  # loopback, as Better Auth believes single-hop X-Forwarded-For from anyone.
   env -u LECTERN_PASSWORD_HASH -u LECTERN_ENV -u LECTERN_SECRET -u LECTERN_ADDR \
     DATABASE_URL="$2" BETTER_AUTH_SECRET="$SECRET" BETTER_AUTH_URL="$(url "${PORT[$1]}")" \
-    LECTERN_RATE_LIMIT=off NO_COLOR=1 \
+    LECTERN_RATE_LIMIT="${3:-off}" LECTERN_TRUSTED_PROXIES=127.0.0.1 NO_COLOR=1 \
     "$LECTERN_BIN" serve --addr "127.0.0.1:${PORT[$1]}" >"$LOGS/$1.log" 2>&1 </dev/null &
   PID[$1]=$!
   PIDS+=($!)
 }
-peer_env() { # name database-url -> PEER_ENV (rate limiting stays off: PEER_RATE_LIMIT unset)
+peer_env() { # name database-url [rate-limit 1] -> PEER_ENV
   PEER_ENV=(-u PEER_RATE_LIMIT DATABASE_URL="$2" PEER_PORT="${PORT[$1]}" PEER_URL="$(url "${PORT[$1]}")"
     BETTER_AUTH_SECRET="$SECRET")
+  [[ ${3:-} == 1 ]] && PEER_ENV+=(PEER_RATE_LIMIT=1)
+  return 0
 }
 migrate_peer() { # name database-url
   peer_env "$@"
   (cd "$WORK/peer" && bounded 120 env "${PEER_ENV[@]}" node server.mjs migrate) >"$LOGS/$1-migrate.log" 2>&1 ||
     { cat "$LOGS/$1-migrate.log" >&2; die "peer migration ($1) failed"; }
 }
-start_peer() { # name database-url
+start_peer() { # name database-url [rate-limit 1]
   peer_env "$@"
   # exec: $! must be node itself, so cleanup's kill reaches the server.
   (cd "$WORK/peer" && exec env "${PEER_ENV[@]}" node server.mjs) >"$LOGS/$1.log" 2>&1 </dev/null &
@@ -154,7 +159,10 @@ start_peer peer "$PG_BASE/$DB_PEER"
 # Shared database: Better Auth's own migration first, so its tables are the reference.
 migrate_peer cross_peer "$PG_BASE/$DB_SHARED"
 start_peer cross_peer "$PG_BASE/$DB_SHARED"
-for n in lectern_sqlite lectern_pg peer cross_peer; do wait_ready "$n"; done
+# The rate-limited pair (side-by-side's second capture) shares the other databases.
+start_peer peer_rl "$PG_BASE/$DB_PEER" 1
+start_lectern lectern_rl "$PG_BASE/$DB_LECTERN" on
+for n in lectern_sqlite lectern_pg peer cross_peer peer_rl lectern_rl; do wait_ready "$n"; done
 # Lectern chooses its password format at start-up from the database's contents.
 node lib/seed-user.mjs "$(url "${PORT[cross_peer]}")" || die "seeding the shared database failed"
 start_lectern cross_lectern "$PG_BASE/$DB_SHARED"
@@ -164,7 +172,9 @@ wait_ready cross_lectern
 step "running tests"
 # The peer is a client-flow target too: passing there proves the test encodes Better Auth.
 export COMPAT_TARGETS="lectern-sqlite=$(url "${PORT[lectern_sqlite]}"),lectern-pg=$(url "${PORT[lectern_pg]}"),peer=$(url "${PORT[peer]}")"
-export CROSS_PEER_URL CROSS_LECTERN_URL CROSS_DATABASE_URL SBS_PEER_URL SBS_LECTERN_URL COMPAT_ARTIFACTS
+export CROSS_PEER_URL CROSS_LECTERN_URL CROSS_DATABASE_URL SBS_PEER_URL SBS_LECTERN_URL COMPAT_ARTIFACTS \
+  SBS_PEER_RL_URL SBS_LECTERN_RL_URL
+SBS_PEER_RL_URL=$(url "${PORT[peer_rl]}") SBS_LECTERN_RL_URL=$(url "${PORT[lectern_rl]}")
 CROSS_PEER_URL=$(url "${PORT[cross_peer]}") CROSS_LECTERN_URL=$(url "${PORT[cross_lectern]}")
 CROSS_DATABASE_URL="$PG_BASE/$DB_SHARED"
 SBS_PEER_URL=$(url "${PORT[peer]}") SBS_LECTERN_URL=$(url "${PORT[lectern_pg]}") COMPAT_ARTIFACTS=$LOGS

@@ -17,6 +17,8 @@ import { requireEnv } from "./lib/env.mjs";
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PEER = requireEnv("SBS_PEER_URL");
 const LECTERN = requireEnv("SBS_LECTERN_URL");
+const PEER_RL = requireEnv("SBS_PEER_RL_URL", "the peer with PEER_RATE_LIMIT=1");
+const LECTERN_RL = requireEnv("SBS_LECTERN_RL_URL", "Lectern with LECTERN_RATE_LIMIT=on");
 const OUT = requireEnv("COMPAT_ARTIFACTS", "directory for transcripts and the compare report");
 
 /** Runs `node <script> ...args` in this directory, stdout to outFile; bounded. */
@@ -36,15 +38,21 @@ function node(args, outFile, timeoutMs = 120_000) {
   });
 }
 
-it("Lectern answers capture.mjs's script like Better Auth (modulo known-differences.json)", async () => {
+it("Lectern answers capture.mjs's script like Better Auth (modulo known-differences.json)", () =>
+  sideBySide(PEER, LECTERN, [], "side-by-side"));
+
+it("and its rate limiter answers like Better Auth's", () =>
+  sideBySide(PEER_RL, LECTERN_RL, ["--rate-limited"], "side-by-side-ratelimited"));
+
+async function sideBySide(peer, lectern, flags, name) {
   fs.mkdirSync(OUT, { recursive: true });
-  const peerFile = path.join(OUT, "side-by-side-peer.json");
-  const lecternFile = path.join(OUT, "side-by-side-lectern.json");
-  const reportFile = path.join(OUT, "side-by-side-compare.txt");
+  const peerFile = path.join(OUT, `${name}-peer.json`);
+  const lecternFile = path.join(OUT, `${name}-lectern.json`);
+  const reportFile = path.join(OUT, `${name}-compare.txt`);
 
   // The two servers are independent, so capture both at once.
-  const captures = await Promise.all([[PEER, peerFile], [LECTERN, lecternFile]].map(async ([url, file]) => {
-    const r = await node(["capture.mjs", url], file);
+  const captures = await Promise.all([[peer, peerFile], [lectern, lecternFile]].map(async ([url, file]) => {
+    const r = await node(["capture.mjs", url, ...flags], file);
     assert.equal(r.code, 0, `capture.mjs ${url} exited ${r.code ?? r.signal}: ${r.stderr.slice(-2000)}`);
     const transcript = JSON.parse(r.stdout);
     assert.ok(transcript.exchanges?.length > 0, `capture.mjs ${url} recorded no exchanges`);
@@ -71,4 +79,4 @@ it("Lectern answers capture.mjs's script like Better Auth (modulo known-differen
   assert.equal(cmp.code, 0,
     `compare.mjs found differences not in known-differences.json (full report: ${reportFile}):\n` +
     `${diffs.slice(0, 60).join("\n")}${diffs.length > 60 ? "\n…" : ""}\n${summary}`);
-});
+}
