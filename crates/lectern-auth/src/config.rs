@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::origin::TrustedOrigins;
 use crate::password::HashAlgorithm;
 use crate::rate_limit::TrustedProxies;
+use crate::secrets::Secrets;
 
 /// The server secret. Its bytes never reach `Debug` output or logs.
 #[derive(Clone)]
@@ -49,7 +50,9 @@ impl Default for SessionPolicy {
 
 #[derive(Debug, Clone)]
 pub struct AuthConfig {
-    pub secret: Secret,
+    /// Signs cookies (the current secret) and encrypts private keys; older versions still
+    /// verify and decrypt.
+    pub secrets: Secrets,
     /// The public origin (`BETTER_AUTH_URL`), e.g. `https://auth.example.com`.
     pub base_url: String,
     pub trusted_origins: TrustedOrigins,
@@ -68,9 +71,10 @@ pub struct AuthConfig {
 impl AuthConfig {
     /// A development configuration for `base_url`, as `lectern serve` runs without settings.
     pub fn development(base_url: &str, secret: Secret) -> Self {
+        let secrets = Secrets::single(secret);
         let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
         Self {
-            secret,
+            secrets,
             base_url: base_url.trim_end_matches('/').to_owned(),
             trusted_origins: TrustedOrigins::new([base_url]),
             secure_cookies: base_url.starts_with("https://"),

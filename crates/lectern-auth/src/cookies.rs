@@ -9,6 +9,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_perc
 use sha2::Sha256;
 
 use crate::config::Secret;
+use crate::secrets::Secrets;
 
 /// What JavaScript's `encodeURIComponent` leaves alone; everything else is escaped, so the
 /// signature's `+`, `/` and `=` look exactly as Better Auth writes them.
@@ -97,17 +98,19 @@ pub fn sign(secret: &Secret, value: &str) -> String {
     utf8_percent_encode(&sign_raw(secret, value), URI_COMPONENT).to_string()
 }
 
-/// The value inside a signed cookie (URL-encoded or not), if the signature is right.
-/// The comparison is constant-time.
-pub fn verify(secret: &Secret, signed: &str) -> Option<String> {
+/// The value inside a signed cookie (URL-encoded or not), if any of the secrets signed it:
+/// a rotated secret keeps its readers signed in. The comparison is constant-time.
+pub fn verify(secrets: &Secrets, signed: &str) -> Option<String> {
     let decoded = percent_decode_str(signed).decode_utf8().ok()?;
     let (value, signature) = decoded.rsplit_once('.')?;
     if signature.len() != SIGNATURE_LEN || !signature.ends_with('=') {
         return None;
     }
     let signature = STANDARD.decode(signature).ok()?;
-    mac(secret, value).verify_slice(&signature).ok()?;
-    Some(value.to_owned())
+    secrets
+        .all()
+        .any(|secret| mac(secret, value).verify_slice(&signature).is_ok())
+        .then(|| value.to_owned())
 }
 
 /// The raw value of cookie `name` in the request's `Cookie` headers.
@@ -131,23 +134,30 @@ mod tests {
         Secret::new("the-same-secret-you-give-lectern-0123456789")
     }
 
+    fn secrets() -> Secrets {
+        Secrets::single(secret())
+    }
+
     #[test]
     fn signs_like_better_auth() {
         // Computed with Node: encodeURIComponent(t + "." + createHmac("sha256", s).update(t).digest("base64"))
         let signed = sign(&secret(), "abc");
         assert!(signed.starts_with("abc."));
         assert!(signed.ends_with("%3D"));
-        assert_eq!(verify(&secret(), &signed).as_deref(), Some("abc"));
+        assert_eq!(verify(&secrets(), &signed).as_deref(), Some("abc"));
     }
 
     #[test]
     fn rejects_a_wrong_signature_or_secret() {
         let signed = sign(&secret(), "token");
-        assert_eq!(verify(&Secret::new("another-secret-another-secret-12"), &signed), None);
+        assert_eq!(
+            verify(&Secrets::single(Secret::new("another-secret-another-secret-12")), &signed),
+            None
+        );
         let tampered = signed.replacen("token", "tokem", 1);
-        assert_eq!(verify(&secret(), &tampered), None);
-        assert_eq!(verify(&secret(), "token"), None);
-        assert_eq!(verify(&secret(), "token.short="), None);
+        assert_eq!(verify(&secrets(), &tampered), None);
+        assert_eq!(verify(&secrets(), "token"), None);
+        assert_eq!(verify(&secrets(), "token.short="), None);
     }
 
     #[test]
@@ -161,12 +171,21 @@ mod tests {
         assert_eq!(read(&headers, "c"), None);
     }
 
+    #[test]
+    fn a_rotated_secret_still_verifies_old_cookies() {
+        let old = sign(&secret(), "token");
+        let rotated = Secrets::versioned("2:the new secret", Some(secret())).expect("secrets");
+        assert_eq!(verify(&rotated, &old).as_deref(), Some("token"));
+        let retired = Secrets::versioned("3:a third secret", None).expect("secrets");
+        assert_eq!(verify(&retired, &old), None);
+    }
+
     proptest! {
         #[test]
         fn verify_never_panics_and_roundtrips(value in "[a-zA-Z0-9]{0,64}", junk in "\\PC{0,200}") {
-            let _ = verify(&secret(), &junk);
+            let _ = verify(&secrets(), &junk);
             let signed = sign(&secret(), &value);
-            prop_assert_eq!(verify(&secret(), &signed), Some(value));
+            prop_assert_eq!(verify(&secrets(), &signed), Some(value));
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod origin;
 pub mod password;
 pub mod rate_limit;
 pub mod routes;
+pub mod secrets;
 pub mod session;
 mod state;
 pub mod validate;

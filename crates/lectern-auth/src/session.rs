@@ -19,7 +19,7 @@ use crate::wire;
 pub fn presented_token(auth: &Auth, headers: &HeaderMap) -> Option<String> {
     bearer_token(auth, headers).or_else(|| {
         let cookie = cookies::read(headers, &auth.cookies.session_token)?;
-        cookies::verify(&auth.config.secret, cookie)
+        cookies::verify(&auth.config.secrets, cookie)
     })
 }
 
@@ -31,7 +31,7 @@ fn bearer_token(auth: &Auth, headers: &HeaderMap) -> Option<String> {
     }
     let token = token.trim();
     if token.contains('.') || token.contains("%2E") {
-        cookies::verify(&auth.config.secret, token)
+        cookies::verify(&auth.config.secrets, token)
     } else if !token.is_empty() && token.len() <= 256 {
         Some(token.to_owned())
     } else {
@@ -118,7 +118,7 @@ pub struct SessionCookies {
 
 impl SessionCookies {
     pub fn issue(auth: &Auth, token: &str, remember: bool) -> Self {
-        let signed = cookies::sign(&auth.config.secret, token);
+        let signed = cookies::sign(auth.config.secrets.current(), token);
         let names = &auth.cookies;
         let mut set_cookies = Vec::with_capacity(2);
         if remember {
@@ -126,10 +126,13 @@ impl SessionCookies {
             set_cookies.push(names.set(&names.session_token, &signed, Some(max_age)));
         } else {
             set_cookies.push(names.set(&names.session_token, &signed, None));
-            let flag = cookies::sign(&auth.config.secret, "true");
+            let flag = cookies::sign(auth.config.secrets.current(), "true");
             set_cookies.push(names.set(&names.dont_remember, &flag, None));
         }
-        Self { set_cookies, auth_token: Some(cookies::sign_raw(&auth.config.secret, token)) }
+        Self {
+            set_cookies,
+            auth_token: Some(cookies::sign_raw(auth.config.secrets.current(), token)),
+        }
     }
 
     /// Deletes the session cookies (sign-out, a dead session).

@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use lectern_auth::origin::TrustedOrigins;
 use lectern_auth::password::HashAlgorithm;
 use lectern_auth::rate_limit::TrustedProxies;
+use lectern_auth::secrets::Secrets;
 use lectern_auth::{AuthConfig, Secret};
 
 /// Used only in development, when no secret is set; production refuses it.
@@ -56,28 +57,44 @@ fn var(vars: &impl Vars, name: &str) -> Option<String> {
     vars.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
+/// `BETTER_AUTH_SECRETS` (versioned, current first) and/or `BETTER_AUTH_SECRET`, as Better
+/// Auth reads them; production refuses a missing, short or development current secret.
+fn secrets(
+    versioned: &Option<String>,
+    legacy: Option<String>,
+    production: bool,
+) -> anyhow::Result<Secrets> {
+    let secrets = match (versioned, legacy) {
+        (Some(list), legacy) => Secrets::versioned(list, legacy.map(Secret::new))
+            .map_err(|e| anyhow::anyhow!("BETTER_AUTH_SECRETS: {e}"))?,
+        (None, Some(secret)) => Secrets::single(Secret::new(secret)),
+        (None, None) if production => {
+            bail!("BETTER_AUTH_SECRET must be set when LECTERN_ENV=production")
+        }
+        (None, None) => {
+            tracing::warn!("BETTER_AUTH_SECRET is not set: using the development secret");
+            Secrets::single(Secret::new(DEVELOPMENT_SECRET))
+        }
+    };
+    let current = secrets.current().expose();
+    if production && current == DEVELOPMENT_SECRET.as_bytes() {
+        bail!("the current secret is the development secret; set a real one in production");
+    }
+    if production && current.len() < MIN_SECRET_LEN {
+        bail!("the current secret must be at least {MIN_SECRET_LEN} characters in production");
+    }
+    Ok(secrets)
+}
+
 impl Config {
     pub fn from_vars(addr: SocketAddr, vars: &impl Vars) -> anyhow::Result<Self> {
         let var = |name: &str| var(vars, name);
         let production = var("LECTERN_ENV").is_some_and(|v| v == "production");
-        let secret = match var("BETTER_AUTH_SECRET").or_else(|| var("LECTERN_SECRET")) {
-            Some(s) if production && s == DEVELOPMENT_SECRET => {
-                bail!("BETTER_AUTH_SECRET is the development secret; set a real one in production")
-            }
-            Some(s) if production && s.len() < MIN_SECRET_LEN => {
-                bail!(
-                    "BETTER_AUTH_SECRET must be at least {MIN_SECRET_LEN} characters in production"
-                )
-            }
-            Some(s) => s,
-            None if production => {
-                bail!("BETTER_AUTH_SECRET must be set when LECTERN_ENV=production")
-            }
-            None => {
-                tracing::warn!("BETTER_AUTH_SECRET is not set: using the development secret");
-                DEVELOPMENT_SECRET.to_owned()
-            }
-        };
+        let secrets = secrets(
+            &var("BETTER_AUTH_SECRETS"),
+            var("BETTER_AUTH_SECRET").or_else(|| var("LECTERN_SECRET")),
+            production,
+        )?;
 
         let mut trusted = TrustedOrigins::default();
         let base_url = match var("BETTER_AUTH_URL") {
@@ -117,7 +134,8 @@ impl Config {
             .transpose()
             .map_err(|e| anyhow::anyhow!("LECTERN_PASSWORD_HASH: {e}"))?;
 
-        let mut auth = AuthConfig::development(&base_url, Secret::new(secret));
+        let mut auth = AuthConfig::development(&base_url, Secret::new(DEVELOPMENT_SECRET));
+        auth.secrets = secrets;
         auth.trusted_origins = trusted;
         auth.rate_limit = rate_limit;
         auth.trusted_proxies = trusted_proxies;
@@ -184,6 +202,11 @@ mod tests {
         assert!(!c.auth.rate_limit);
         assert_eq!(c.password_hash, Some(HashAlgorithm::Scrypt));
         assert!(c.auth.trusted_proxies.contains("10.1.2.3".parse().expect("ip")));
+        assert_eq!(c.auth.secrets.current().expose(), REAL_SECRET.as_bytes());
+        let rotated =
+            config(&[("BETTER_AUTH_SECRETS", "2:the-new-one, 1:the-old-one")]).expect("valid");
+        assert_eq!(rotated.auth.secrets.current().expose(), b"the-new-one");
+        assert!(config(&[("BETTER_AUTH_SECRETS", "two:secret")]).is_err());
         for bad in [
             ("LECTERN_RATE_LIMIT", "maybe"),
             ("LECTERN_PASSWORD_HASH", "md5"),
