@@ -3,6 +3,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+use crate::jwt::JwtConfig;
 use crate::origin::TrustedOrigins;
 use crate::password::HashAlgorithm;
 use crate::rate_limit::TrustedProxies;
@@ -66,6 +67,7 @@ pub struct AuthConfig {
     /// Threads and queue length of the password-hashing pool.
     pub hash_workers: usize,
     pub hash_queue: usize,
+    pub jwt: JwtConfig,
 }
 
 impl AuthConfig {
@@ -84,6 +86,7 @@ impl AuthConfig {
             trusted_proxies: TrustedProxies::default(),
             hash_workers: workers,
             hash_queue: 64,
+            jwt: JwtConfig::default(),
         }
     }
 

@@ -14,6 +14,7 @@ mod error;
 pub mod guard;
 pub mod guest;
 pub mod ids;
+pub mod jwt;
 pub mod origin;
 pub mod password;
 pub mod rate_limit;

@@ -7,6 +7,7 @@ use lectern_store::Store;
 use crate::config::AuthConfig;
 use crate::cookies::CookieNames;
 use crate::guest::{GuestMerge, NoMerge};
+use crate::jwt::{KeyRing, Signer};
 use crate::password::{self, HashPool};
 use crate::rate_limit::RateLimiter;
 
@@ -25,6 +26,7 @@ pub struct Inner {
     dummy_hash: Arc<OnceLock<String>>,
     pub merge: Arc<dyn GuestMerge>,
     pub limiter: RateLimiter,
+    pub keys: KeyRing,
 }
 
 impl std::ops::Deref for Auth {
@@ -51,7 +53,15 @@ impl Auth {
             dummy_hash: Arc::default(),
             merge,
             limiter: RateLimiter::default(),
+            keys: KeyRing::default(),
         }))
+    }
+
+    /// A JWT for `user`, signed with the current key (made on first use).
+    pub async fn jwt_for(&self, user: &lectern_store::User) -> crate::AuthResult<String> {
+        let signer: Arc<Signer> =
+            self.keys.signer(&self.store, &self.config.secrets, &self.config.jwt).await?;
+        Ok(signer.token(user, &self.config.base_url, self.config.jwt.lifetime))
     }
 
     /// Hashes a password on the hashing pool.

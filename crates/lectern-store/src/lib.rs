@@ -6,6 +6,7 @@
 //! each backend by [`with_pool!`], so the two backends cannot drift apart.
 
 mod error;
+mod jwks;
 mod models;
 mod sessions;
 mod users;
@@ -18,6 +19,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use error::StoreError;
+pub use jwks::JwkRow;
 pub use models::{
     CREDENTIAL_PROVIDER, CredentialAccount, NewUser, Session, SessionId, User, UserId, UserPatch,
 };

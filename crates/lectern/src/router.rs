@@ -4,8 +4,8 @@ use axum::Router;
 use axum::routing::{get, post};
 use lectern_auth::Auth;
 use lectern_auth::routes::{
-    change_password, get_session, sessions, sign_in_anonymous, sign_in_email, sign_out, sign_up,
-    update_user,
+    change_password, get_session, jwt, sessions, sign_in_anonymous, sign_in_email, sign_out,
+    sign_up, update_user,
 };
 
 use crate::{health, middleware};
@@ -24,10 +24,14 @@ pub fn app(auth: Auth) -> Router {
         .route("/revoke-sessions", post(sessions::revoke_all))
         .route("/revoke-other-sessions", post(sessions::revoke_others))
         .route("/update-user", post(update_user::handler))
-        .route("/change-password", post(change_password::handler));
+        .route("/change-password", post(change_password::handler))
+        .route("/token", get(jwt::token))
+        .route("/jwks", get(jwt::jwks));
 
     let app = Router::new()
         .nest("/api/auth", middleware::identity(identity, &auth))
+        // The original designs' JWKS path (DESIGN.md §5).
+        .route("/.well-known/jwks.json", get(jwt::jwks))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .fallback(middleware::not_found)

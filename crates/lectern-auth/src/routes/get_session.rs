@@ -57,10 +57,16 @@ pub async fn handler(
         "session": SessionJson::from(&session),
         "user": UserJson::from(&user),
     }));
+    // Better Auth's jwt plugin signs a JWT into every answer that has a session.
+    let jwt = HeaderValue::try_from(auth.jwt_for(&user).await?).map_err(AuthError::internal)?;
+    let exposed = if refreshed.is_some() { "set-auth-jwt, set-auth-token" } else { "set-auth-jwt" };
     let mut response = match refreshed {
         Some(cookies) => (cookies, body).into_response(),
         None => body.into_response(),
     };
+    let out = response.headers_mut();
+    out.insert("set-auth-jwt", jwt);
+    out.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static(exposed));
     // Lectern keeps no cookie cache: a stale one (from a Better Auth server configured with
     // one) is cleared, as Better Auth does when its cache is off.
     if cookies::read(&headers, &auth.cookies.session_data).is_some() {

@@ -2,6 +2,7 @@
 
 pub mod change_password;
 pub mod get_session;
+pub mod jwt;
 pub mod sessions;
 pub mod sign_in_anonymous;
 pub mod sign_in_email;

@@ -1,0 +1,41 @@
+//! `GET /token` and `GET /jwks` (`src/plugins/jwt/index.ts`, 1.7.x).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+
+use crate::error::AuthResult;
+use crate::jwt::{self, new_row};
+use crate::session::CurrentSession;
+use crate::state::Auth;
+use crate::wire;
+
+/// `{token}`: a JWT for the signed-in caller.
+pub async fn token(
+    State(auth): State<Auth>,
+    current: CurrentSession,
+) -> AuthResult<Json<serde_json::Value>> {
+    let token = auth.jwt_for(&current.user).await?;
+    Ok(Json(serde_json::json!({ "token": token })))
+}
+
+/// The public keys, a key made on first use. Verifiers may cache the set for five minutes;
+/// they refetch on an unknown `kid` anyway, which is how a rotation reaches them.
+pub async fn jwks(State(auth): State<Auth>) -> AuthResult<Response> {
+    let mut rows = auth.store.jwks().await?;
+    if rows.is_empty() {
+        let config = &auth.config.jwt;
+        let secrets = &auth.config.secrets;
+        auth.store
+            .ensure_jwk(config.alg.as_str(), Utc::now(), || new_row(config, secrets, wire::now()))
+            .await?;
+        rows = auth.store.jwks().await?;
+    }
+    let mut response = Json(jwt::jwk_set(&rows, auth.config.jwt.grace, Utc::now())).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    Ok(response)
+}
