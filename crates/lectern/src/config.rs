@@ -3,6 +3,7 @@
 //! development secret refuses to start.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use lectern_auth::origin::TrustedOrigins;
@@ -55,6 +56,28 @@ pub fn database_url(vars: &impl Vars) -> String {
 /// One variable; an empty value counts as unset.
 fn var(vars: &impl Vars, name: &str) -> Option<String> {
     vars.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// A duration as `90s`, `15m`, `12h`, `30d` or plain seconds.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let n: u64 = number.parse().ok()?;
+    let seconds = match unit.trim() {
+        "s" => n,
+        "m" => n.checked_mul(60)?,
+        "h" => n.checked_mul(3600)?,
+        "d" => n.checked_mul(86_400)?,
+        _ => return None,
+    };
+    Some(Duration::from_secs(seconds))
+}
+
+fn duration(name: &str, text: &str) -> anyhow::Result<Duration> {
+    parse_duration(text).with_context(|| format!("{name} must be a duration like 15m, 12h or 30d"))
 }
 
 /// `BETTER_AUTH_SECRETS` (versioned, current first) and/or `BETTER_AUTH_SECRET`, as Better
@@ -145,6 +168,18 @@ impl Config {
         if let Some(queue) = var("LECTERN_HASH_QUEUE") {
             auth.hash_queue = queue.parse().context("LECTERN_HASH_QUEUE must be a number")?;
         }
+        if let Some(alg) = var("LECTERN_JWT_ALG") {
+            auth.jwt.alg = alg.parse().map_err(|e| anyhow::anyhow!("LECTERN_JWT_ALG: {e}"))?;
+        }
+        if let Some(lifetime) = var("LECTERN_JWT_LIFETIME") {
+            auth.jwt.lifetime = duration("LECTERN_JWT_LIFETIME", &lifetime)?;
+        }
+        if let Some(rotation) = var("LECTERN_JWKS_ROTATION") {
+            auth.jwt.rotation = Some(duration("LECTERN_JWKS_ROTATION", &rotation)?);
+        }
+        if let Some(grace) = var("LECTERN_JWKS_GRACE") {
+            auth.jwt.grace = duration("LECTERN_JWKS_GRACE", &grace)?;
+        }
         Ok(Self { database_url: database_url(vars), production, auth, password_hash })
     }
 }
@@ -161,6 +196,16 @@ mod tests {
     }
 
     const REAL_SECRET: &str = "a-real-secret-that-is-long-enough-0123456789";
+
+    #[test]
+    fn durations_read_like_people_write_them() {
+        assert_eq!(parse_duration("90"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_duration("15m"), Some(Duration::from_secs(900)));
+        assert_eq!(parse_duration("30d"), Some(Duration::from_secs(2_592_000)));
+        for bad in ["", "m", "5 weeks", "-1h", "99999999999999999999d"] {
+            assert_eq!(parse_duration(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn development_defaults_trust_both_local_spellings() {
@@ -207,6 +252,22 @@ mod tests {
             config(&[("BETTER_AUTH_SECRETS", "2:the-new-one, 1:the-old-one")]).expect("valid");
         assert_eq!(rotated.auth.secrets.current().expose(), b"the-new-one");
         assert!(config(&[("BETTER_AUTH_SECRETS", "two:secret")]).is_err());
+        let jwt = config(&[
+            ("LECTERN_JWT_ALG", "ES256"),
+            ("LECTERN_JWT_LIFETIME", "5m"),
+            ("LECTERN_JWKS_ROTATION", "30d"),
+        ])
+        .expect("valid");
+        assert_eq!(jwt.auth.jwt.alg, lectern_auth::jwt::Alg::ES256);
+        assert_eq!(jwt.auth.jwt.lifetime, Duration::from_secs(300));
+        assert_eq!(jwt.auth.jwt.rotation, Some(Duration::from_secs(30 * 86_400)));
+        for bad in [
+            ("LECTERN_JWT_ALG", "HS256"),
+            ("LECTERN_JWT_ALG", "none"),
+            ("LECTERN_JWKS_GRACE", "soon"),
+        ] {
+            assert!(config(&[bad]).is_err(), "{bad:?}");
+        }
         for bad in [
             ("LECTERN_RATE_LIMIT", "maybe"),
             ("LECTERN_PASSWORD_HASH", "md5"),

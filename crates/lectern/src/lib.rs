@@ -3,6 +3,7 @@
 
 pub mod config;
 mod health;
+pub mod keys;
 mod middleware;
 pub mod router;
 pub mod serve;

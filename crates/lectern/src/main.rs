@@ -14,6 +14,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+const DEFAULT_ADDR: &str = "127.0.0.1:3000";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "lectern",
@@ -38,12 +40,35 @@ enum Command {
     },
     /// Apply database migrations to DATABASE_URL and exit.
     Migrate,
+    /// Manage the JWT signing keys (the `jwks` table).
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Exit 0 if the server at --addr is ready (GET /readyz answers 200).
     Healthcheck {
         /// Address of the server to check.
         #[arg(long, default_value = "127.0.0.1:3000", env = "LECTERN_ADDR")]
         addr: SocketAddr,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// List the keys: which one signs, which are retired and until when they are published.
+    List,
+    /// Make a new signing key; the current ones stay in the JWKS for the grace period.
+    Rotate {
+        /// How long tokens signed by the current keys keep verifying, e.g. 12h or 30d
+        /// (default: LECTERN_JWKS_GRACE, 30d).
+        #[arg(long, value_parser = parse_grace)]
+        grace: Option<std::time::Duration>,
+    },
+}
+
+fn parse_grace(text: &str) -> Result<std::time::Duration, String> {
+    config::parse_duration(text)
+        .ok_or_else(|| format!("{text:?} is not a duration like 12h or 30d"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -91,6 +116,13 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Migrate => {
             lectern::serve::connect(&config::database_url(&Env)).await?;
             tracing::info!("migrations applied");
+        }
+        Command::Keys { command } => {
+            let config = Config::from_vars(DEFAULT_ADDR.parse()?, &Env)?;
+            match command {
+                KeysCommand::List => lectern::keys::list(config).await?,
+                KeysCommand::Rotate { grace } => lectern::keys::rotate(config, grace).await?,
+            }
         }
         Command::Healthcheck { addr } => return Ok(healthcheck(addr).await),
     }

@@ -1,0 +1,53 @@
+//! The command line, run as a user runs it: as a separate process.
+
+use std::process::Command;
+
+use lectern_testkit::{Backend, TestDb};
+
+fn lectern(db: &TestDb, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_lectern"))
+        .args(args)
+        .env("DATABASE_URL", &db.url)
+        .env("BETTER_AUTH_SECRET", "cli-test-secret-cli-test-secret-0123")
+        .env_remove("LECTERN_ENV")
+        .output()
+        .expect("run lectern")
+}
+
+#[tokio::test]
+async fn keys_rotate_and_list() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let migrate = lectern(&db, &["migrate"]);
+    assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
+    for _ in 0..2 {
+        let rotate = lectern(&db, &["keys", "rotate", "--grace", "1h"]);
+        assert!(rotate.status.success(), "{}", String::from_utf8_lossy(&rotate.stderr));
+    }
+    let list = lectern(&db, &["keys", "list"]);
+    let out = String::from_utf8_lossy(&list.stdout);
+    assert_eq!(out.matches("signing").count(), 1, "{out}");
+    assert_eq!(out.matches("retired, in the JWKS until").count(), 1, "{out}");
+
+    let bad = lectern(&db, &["keys", "rotate", "--grace", "soon"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a duration"));
+}
+
+#[tokio::test]
+async fn production_refuses_the_development_secret_and_healthcheck_fails_without_a_server() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let out = Command::new(env!("CARGO_BIN_EXE_lectern"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("DATABASE_URL", &db.url)
+        .env("LECTERN_ENV", "production")
+        .env_remove("BETTER_AUTH_SECRET")
+        .env_remove("LECTERN_SECRET")
+        .output()
+        .expect("run lectern");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("BETTER_AUTH_SECRET must be set"));
+
+    // Nothing listens on port 9 of loopback (discard): the check must say so.
+    let health = lectern(&db, &["healthcheck", "--addr", "127.0.0.1:9"]);
+    assert!(!health.status.success());
+}
