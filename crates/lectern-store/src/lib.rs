@@ -5,6 +5,7 @@
 //! backends accept (double-quoted identifiers, `$n` placeholders in order) and compiled for
 //! each backend by [`with_pool!`], so the two backends cannot drift apart.
 
+mod cache;
 mod error;
 mod jwks;
 mod models;
@@ -12,11 +13,14 @@ mod sessions;
 mod users;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
+
+use cache::SessionCache;
 
 pub use error::StoreError;
 pub use jwks::JwkRow;
@@ -59,10 +63,11 @@ macro_rules! execute {
 }
 pub(crate) use execute;
 
-/// A cheap, cloneable handle on the connection pool.
+/// A cheap, cloneable handle on the connection pool and the session cache.
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: Pool,
+    cache: Arc<SessionCache>,
 }
 
 /// Connection settings beyond the URL.
@@ -70,11 +75,18 @@ pub struct Store {
 pub struct StoreOptions {
     pub max_connections: u32,
     pub acquire_timeout: Duration,
+    /// How long a session may be served from memory at most; zero turns the cache off.
+    /// Changes evict entries at once (see the `cache` module), so this is only a backstop.
+    pub session_cache_ttl: Duration,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { max_connections: 16, acquire_timeout: Duration::from_secs(5) }
+        Self {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+            session_cache_ttl: Duration::from_secs(60),
+        }
     }
 }
 
@@ -108,7 +120,11 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl);
         };
-        Ok(Self { pool })
+        let cache = Arc::new(SessionCache::new(options.session_cache_ttl));
+        if let (Pool::Postgres(pg), false) = (&pool, options.session_cache_ttl.is_zero()) {
+            cache::listen(pg, &cache).await?;
+        }
+        Ok(Self { pool, cache })
     }
 
     pub fn backend(&self) -> Backend {

@@ -35,6 +35,9 @@ impl Store {
     /// The session with this token and its user: one indexed read, the cost of every
     /// authenticated request. Expiry is the caller's to judge.
     pub async fn find_session(&self, token: &str) -> Result<Option<(Session, User)>> {
+        if let Some(hit) = self.cache.get(token) {
+            return Ok(Some(hit));
+        }
         // Built once: this is the hottest query in the server.
         static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
         let sql = SQL.get_or_init(|| {
@@ -56,6 +59,7 @@ impl Store {
                 ip_address: r.s_ip,
                 user_agent: r.s_agent,
             };
+            self.cache.put(&session, &r.user);
             (session, r.user)
         }))
     }
@@ -67,6 +71,7 @@ impl Store {
         expires_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        self.cache.evict_session(id);
         execute!(self, |p| {
             sqlx::query(
                 r#"UPDATE "session" SET "expiresAt" = $1, "updatedAt" = $2 WHERE "id" = $3"#,
@@ -87,12 +92,14 @@ impl Store {
     }
 
     pub async fn delete_session(&self, token: &str) -> Result<()> {
+        self.cache.evict_token(token);
         execute!(self, |p| sqlx::query(r#"DELETE FROM "session" WHERE "token" = $1"#).bind(token))?;
         Ok(())
     }
 
     /// Deletes the session with `token` only if it belongs to `user`.
     pub async fn delete_user_session(&self, user: &UserId, token: &str) -> Result<bool> {
+        self.cache.evict_token(token);
         let deleted = execute!(self, |p| {
             sqlx::query(r#"DELETE FROM "session" WHERE "token" = $1 AND "userId" = $2"#)
                 .bind(token)
@@ -103,6 +110,7 @@ impl Store {
 
     /// Deletes every session of `user`, except the one with token `keep` if given.
     pub async fn delete_user_sessions(&self, user: &UserId, keep: Option<&str>) -> Result<u64> {
+        self.cache.evict_user(user.as_str());
         Ok(execute!(self, |p| {
             sqlx::query(r#"DELETE FROM "session" WHERE "userId" = $1 AND "token" <> $2"#)
                 .bind(user)

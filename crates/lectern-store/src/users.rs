@@ -128,6 +128,7 @@ impl Store {
         patch: &UserPatch,
         now: DateTime<Utc>,
     ) -> Result<Option<User>> {
+        self.cache.evict_user(id.as_str());
         // One statement for every combination of fields: each nullable field takes a
         // "change it" flag, so clearing a value (Some(None)) differs from leaving it.
         let sql = format!(
@@ -157,6 +158,7 @@ impl Store {
 
     /// Deletes a user; their sessions and accounts go with them (foreign keys cascade).
     pub async fn delete_user(&self, id: &UserId) -> Result<bool> {
+        self.cache.evict_user(id.as_str());
         let deleted =
             execute!(self, |p| sqlx::query(r#"DELETE FROM "user" WHERE "id" = $1"#).bind(id))?;
         Ok(deleted > 0)
@@ -191,6 +193,9 @@ impl Store {
         now: DateTime<Utc>,
         new_session: Option<&Session>,
     ) -> Result<()> {
+        if new_session.is_some() {
+            self.cache.evict_user(user.as_str());
+        }
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
             sqlx::query(

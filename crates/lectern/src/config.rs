@@ -26,6 +26,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// `LECTERN_PASSWORD_HASH`, when set; otherwise chosen from the database's contents.
     pub password_hash: Option<HashAlgorithm>,
+    /// `LECTERN_SESSION_CACHE_TTL`: the longest a session is served from memory (0: off).
+    pub session_cache_ttl: Duration,
 }
 
 /// Where settings come from: the process environment, or a map in tests.
@@ -180,7 +182,17 @@ impl Config {
         if let Some(grace) = var("LECTERN_JWKS_GRACE") {
             auth.jwt.grace = duration("LECTERN_JWKS_GRACE", &grace)?;
         }
-        Ok(Self { database_url: database_url(vars), production, auth, password_hash })
+        let session_cache_ttl = match var("LECTERN_SESSION_CACHE_TTL") {
+            Some(ttl) => duration("LECTERN_SESSION_CACHE_TTL", &ttl)?,
+            None => lectern_store::StoreOptions::default().session_cache_ttl,
+        };
+        Ok(Self {
+            database_url: database_url(vars),
+            production,
+            auth,
+            password_hash,
+            session_cache_ttl,
+        })
     }
 }
 

@@ -15,7 +15,9 @@ use crate::config::Config;
 /// fresh database, Better Auth's scrypt on one that already holds Better Auth hashes, so
 /// a team can roll back to the Node server without locking anyone out.
 pub async fn state(config: Config) -> anyhow::Result<Auth> {
-    let store = connect(&config.database_url).await?;
+    let options =
+        StoreOptions { session_cache_ttl: config.session_cache_ttl, ..StoreOptions::default() };
+    let store = connect_with(&config.database_url, &options).await?;
     let mut auth_config = config.auth;
     auth_config.password_hash = match config.password_hash {
         Some(chosen) => chosen,
@@ -33,9 +35,12 @@ pub async fn state(config: Config) -> anyhow::Result<Auth> {
 }
 
 pub async fn connect(database_url: &str) -> anyhow::Result<Store> {
-    let store = Store::connect(database_url, &StoreOptions::default())
-        .await
-        .context("cannot connect to DATABASE_URL")?;
+    connect_with(database_url, &StoreOptions::default()).await
+}
+
+async fn connect_with(database_url: &str, options: &StoreOptions) -> anyhow::Result<Store> {
+    let store =
+        Store::connect(database_url, options).await.context("cannot connect to DATABASE_URL")?;
     store.migrate().await.context("database migration failed")?;
     Ok(store)
 }

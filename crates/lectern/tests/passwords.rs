@@ -18,7 +18,13 @@ const BETTER_AUTH_PASSWORD: &str = "correct horse battery";
 fn config(db: &TestDb, password_hash: Option<HashAlgorithm>) -> Config {
     let mut auth = AuthConfig::development(ORIGIN, Secret::new(SECRET));
     auth.rate_limit = false;
-    Config { database_url: db.url.clone(), production: false, auth, password_hash }
+    Config {
+        database_url: db.url.clone(),
+        production: false,
+        auth,
+        password_hash,
+        session_cache_ttl: std::time::Duration::from_secs(60),
+    }
 }
 
 /// A user as a Better Auth server would have left it in the shared database.

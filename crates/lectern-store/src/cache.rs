@@ -1,0 +1,106 @@
+//! An in-process cache of live sessions, so that checking a session usually costs no
+//! database read at all, and that stays correct under revocation:
+//! - every write through this store evicts what it touches;
+//! - on PostgreSQL, triggers on `session` and `"user"` send `NOTIFY lectern_auth, <user id>`
+//!   for any update or delete, whoever makes it (another replica, or a Better Auth server on
+//!   the same database), and every process evicts that user's sessions;
+//! - if the notification connection drops, the whole cache is cleared, since notifications
+//!   may have been missed; entries also expire after a TTL as a last resort.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock, Weak};
+use std::time::{Duration, Instant};
+
+use crate::{Session, User};
+
+/// Beyond this many sessions the cache starts over rather than grow without bound.
+const MAX_ENTRIES: usize = 100_000;
+pub(crate) const CHANNEL: &str = "lectern_auth";
+
+#[derive(Debug)]
+pub(crate) struct SessionCache {
+    ttl: Duration,
+    entries: RwLock<HashMap<String, Entry>>,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    session: Session,
+    user: User,
+    cached_at: Instant,
+}
+
+impl SessionCache {
+    pub(crate) fn new(ttl: Duration) -> Self {
+        Self { ttl, entries: RwLock::default() }
+    }
+
+    fn enabled(&self) -> bool {
+        !self.ttl.is_zero()
+    }
+
+    pub(crate) fn get(&self, token: &str) -> Option<(Session, User)> {
+        if !self.enabled() {
+            return None;
+        }
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        let entry = entries.get(token).filter(|e| e.cached_at.elapsed() < self.ttl)?;
+        Some((entry.session.clone(), entry.user.clone()))
+    }
+
+    pub(crate) fn put(&self, session: &Session, user: &User) {
+        if !self.enabled() {
+            return;
+        }
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        let entry =
+            Entry { session: session.clone(), user: user.clone(), cached_at: Instant::now() };
+        entries.insert(session.token.clone(), entry);
+    }
+
+    pub(crate) fn evict_token(&self, token: &str) {
+        self.entries.write().unwrap_or_else(|e| e.into_inner()).remove(token);
+    }
+
+    pub(crate) fn evict_session(&self, id: &crate::SessionId) {
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        entries.retain(|_, e| e.session.id != *id);
+    }
+
+    pub(crate) fn evict_user(&self, user: &str) {
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        entries.retain(|_, e| e.user.id.as_str() != user);
+    }
+
+    pub(crate) fn clear(&self) {
+        self.entries.write().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+}
+
+/// Follows the triggers' notifications until the store is dropped.
+pub(crate) async fn listen(pool: &sqlx::PgPool, cache: &Arc<SessionCache>) -> sqlx::Result<()> {
+    let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+    listener.listen(CHANNEL).await?;
+    let cache: Weak<SessionCache> = Arc::downgrade(cache);
+    tokio::spawn(async move {
+        loop {
+            let event = listener.try_recv().await;
+            let Some(cache) = cache.upgrade() else { return };
+            match event {
+                Ok(Some(notification)) => cache.evict_user(notification.payload()),
+                // Reconnected: whatever was sent meanwhile is lost.
+                Ok(None) => cache.clear(),
+                Err(err) => {
+                    cache.clear();
+                    tracing::warn!(error = %err, "session notifications interrupted; cache cleared");
+                    drop(cache);
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    });
+    Ok(())
+}
