@@ -57,11 +57,16 @@ impl Auth {
         }))
     }
 
-    /// A JWT for `user`, signed with the current key (made on first use).
-    pub async fn jwt_for(&self, user: &lectern_store::User) -> crate::AuthResult<String> {
+    /// A JWT for the user of `session`, signed with the current key (made on first use).
+    pub async fn jwt_for(
+        &self,
+        session: &lectern_store::Session,
+        user: &lectern_store::User,
+    ) -> crate::AuthResult<String> {
         let signer: Arc<Signer> =
             self.keys.signer(&self.store, &self.config.secrets, &self.config.jwt).await?;
-        Ok(signer.token(user, &self.config.base_url, self.config.jwt.lifetime))
+        let (issuer, lifetime) = (&self.config.base_url, self.config.jwt.lifetime);
+        Ok(self.keys.token_for(&signer, &session.id, user, issuer, lifetime))
     }
 
     /// Hashes a password on the hashing pool.

@@ -187,7 +187,23 @@ async fn a_rotated_secret_still_opens_the_signing_key(backend: Backend) {
     assert_eq!(kid(&jwt), kid(&first), "the same key, opened with the previous secret");
 }
 
+async fn a_token_is_reused_until_the_user_changes(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    sign_up(&app.client).await;
+    let token =
+        || async { app.client.get("/api/auth/token").send().await.assert_ok()["token"].clone() };
+    let first = token().await;
+    assert_eq!(token().await, first, "no new signature while the token is fresh");
+    let update = serde_json::json!({ "name": "Grace" });
+    app.client.post("/api/auth/update-user").json(&update).send().await.assert_ok();
+    let renamed = token().await;
+    assert_ne!(renamed, first);
+    let (_, claims) = verify(renamed.as_str().expect("token"), &jwks(&app).await);
+    assert_eq!(claims["name"], "Grace", "the new token carries the change");
+}
+
 backend_tests!(
+    a_token_is_reused_until_the_user_changes,
     tokens_carry_the_user_and_verify_against_the_jwks,
     concurrent_first_requests_make_exactly_one_key,
     es256_and_rs256_are_configurable,

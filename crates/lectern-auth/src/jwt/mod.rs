@@ -10,7 +10,7 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use chrono::{DateTime, Utc};
-use lectern_store::{JwkRow, Store, User};
+use lectern_store::{JwkRow, SessionId, Store, User};
 use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::RwLock;
@@ -64,7 +64,22 @@ const RECHECK: Duration = Duration::from_secs(60);
 #[derive(Debug, Default)]
 pub struct KeyRing {
     signer: RwLock<Option<Arc<Signer>>>,
+    /// Tokens already signed, by session: Better Auth signs a new JWT on every `get-session`;
+    /// reusing one while it has more than half its life left saves that signature, and
+    /// any change to the user or a new key makes a new one.
+    issued: std::sync::Mutex<std::collections::HashMap<SessionId, Issued>>,
 }
+
+#[derive(Debug, Clone)]
+struct Issued {
+    token: String,
+    kid: String,
+    user: User,
+    fresh_until: i64,
+}
+
+/// Beyond this many cached tokens the cache starts over rather than grow without bound.
+const MAX_ISSUED: usize = 100_000;
 
 impl KeyRing {
     /// The current signing key, created once (across processes) when there is none.
@@ -94,6 +109,39 @@ impl KeyRing {
     /// Forgets the cached key (after a rotation in this process).
     pub async fn reset(&self) {
         *self.signer.write().await = None;
+    }
+
+    /// A token for `user` in `session`: the one already issued if it is still fresh for the
+    /// same user data and key, else a new one.
+    pub fn token_for(
+        &self,
+        signer: &Signer,
+        session: &SessionId,
+        user: &User,
+        issuer: &str,
+        lifetime: Duration,
+    ) -> String {
+        let now = Utc::now().timestamp();
+        let mut issued = self.issued.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(hit) = issued
+            .get(session)
+            .filter(|i| i.kid == signer.kid && i.user == *user && i.fresh_until > now)
+        {
+            return hit.token.clone();
+        }
+        let token = signer.token(user, issuer, lifetime);
+        if issued.len() >= MAX_ISSUED {
+            issued.clear();
+        }
+        let fresh_until = now + (lifetime.as_secs() / 2) as i64;
+        let entry = Issued {
+            token: token.clone(),
+            kid: signer.kid.clone(),
+            user_updated_at: user.updated_at,
+            fresh_until,
+        };
+        issued.insert(session.clone(), entry);
+        token
     }
 }
 

@@ -58,7 +58,8 @@ pub async fn handler(
         "user": UserJson::from(&user),
     }));
     // Better Auth's jwt plugin signs a JWT into every answer that has a session.
-    let jwt = HeaderValue::try_from(auth.jwt_for(&user).await?).map_err(AuthError::internal)?;
+    let jwt =
+        HeaderValue::try_from(auth.jwt_for(&session, &user).await?).map_err(AuthError::internal)?;
     let exposed = if refreshed.is_some() { "set-auth-jwt, set-auth-token" } else { "set-auth-jwt" };
     let mut response = match refreshed {
         Some(cookies) => (cookies, body).into_response(),

@@ -17,7 +17,7 @@ pub async fn token(
     State(auth): State<Auth>,
     current: CurrentSession,
 ) -> AuthResult<Json<serde_json::Value>> {
-    let token = auth.jwt_for(&current.user).await?;
+    let token = auth.jwt_for(&current.session, &current.user).await?;
     Ok(Json(serde_json::json!({ "token": token })))
 }
 
