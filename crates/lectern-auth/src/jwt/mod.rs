@@ -137,7 +137,7 @@ impl KeyRing {
         let entry = Issued {
             token: token.clone(),
             kid: signer.kid.clone(),
-            user_updated_at: user.updated_at,
+            user: user.clone(),
             fresh_until,
         };
         issued.insert(session.clone(), entry);
