@@ -8,7 +8,7 @@
 //! - `Verifier::SessionTable` (feature `postgres`): session tokens or signed cookies read
 //!   from Better Auth's session table.
 //!
-//! The `axum` feature adds [`axum::VerifiedReader`], an extractor that rejects with 401.
+//! The `axum` feature adds `axum::VerifiedReader`, an extractor that rejects with 401.
 //!
 //! ```no_run
 //! # async fn run(token: &str) -> Result<(), lectern_verify::VerifyError> {
