@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Lectern <-> Better Auth compatibility suite: the one entry point CI calls.
 #
-#   tests/compat/run.sh                  builds lectern (debug), runs the three test files
+#   tests/compat/run.sh                  builds lectern (debug), runs the four test files
 #   LECTERN_BIN=/path/lectern run.sh     uses that binary instead of building
 #
 # Servers it starts (127.0.0.1 only, free ports, fresh databases, one random secret):
@@ -10,12 +10,23 @@
 #   peer             Better Auth 1.7 on its own database      client-flow, side-by-side
 #   cross-peer, cross-lectern: both on ONE shared database    cross-server
 #   peer-rl, lectern-rl: rate limiting on                     side-by-side (--rate-limited)
+#   jwt-lectern (PG, EdDSA), jwt-es256, jwt-rs256 (SQLite, LECTERN_JWT_ALG)       jwt
+#   jwt-rotate (PG; the test runs `lectern keys rotate` on its database)          jwt
+#   fastapi: the FastAPI peer (PyJWT) trusting jwt-lectern's JWKS                 jwt
+#   jwt-peer: Better Auth 1.7 issuing the JWTs Lectern's api role must accept     jwt
+#   auth-split (--role auth) and api-split (--role api --auth-url auth-split),
+#   api-peer (--role api --auth-url jwt-peer): Lectern as a JWT verifier          jwt
+#     (api-* only when `lectern serve --help` shows --auth-url; otherwise the
+#     jwt tests that need them fail with "lectern has no --role api --auth-url yet")
 # Logs, test output, transcripts: ${ARTIFACTS:-/tmp}/compat-logs (replaced on each run).
 # On exit, whatever happened, it stops those servers (by PID) and drops those databases.
 #
 # Other knobs: COMPAT_PG_URL (admin URL, default postgres://root@127.0.0.1:5432/postgres;
 # the role must be allowed to CREATE DATABASE), PEER_DIR (the peer's server.mjs +
-# package.json, default ../shared/peers/better-auth next to the repository).
+# package.json, default ../shared/peers/better-auth next to the repository), FASTAPI_PEER_DIR
+# (app.py + requirements.txt, default ../shared/peers/fastapi), COMPAT_VENV (the Python venv
+# for PyJWT and the FastAPI peer, default tests/compat/.venv; made, or remade when the
+# requirements change, with python3 -m venv + pip install from PyPI).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -24,6 +35,8 @@ LOGS="${ARTIFACTS:-/tmp}/compat-logs"
 PG_ADMIN=${COMPAT_PG_URL:-postgres://root@127.0.0.1:5432/postgres}
 PG_BASE=${PG_ADMIN%/*} # same server, other database names
 PEER_SRC=${PEER_DIR:-$REPO/../shared/peers/better-auth}
+FASTAPI_SRC=${FASTAPI_PEER_DIR:-$REPO/../shared/peers/fastapi}
+VENV=${COMPAT_VENV:-$HERE/.venv}
 # NODE_ENV=production would make npm skip devDependencies and the peer set Secure cookies.
 unset NODE_ENV
 
@@ -61,6 +74,11 @@ node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' ||
   die "Node.js >= 20 is required (found $(node --version))"
 [[ -f $PEER_SRC/server.mjs && -f $PEER_SRC/package.json ]] ||
   die "reference peer not found at $PEER_SRC (set PEER_DIR)"
+[[ -f $FASTAPI_SRC/app.py && -f $FASTAPI_SRC/requirements.txt ]] ||
+  die "FastAPI peer not found at $FASTAPI_SRC (set FASTAPI_PEER_DIR)"
+command -v python3 >/dev/null || die "python3 is not installed (jwt.test.mjs runs PyJWT and the FastAPI peer)"
+python3 -c 'import sys, venv; sys.exit(0 if sys.version_info >= (3, 10) else 1)' ||
+  die "Python >= 3.10 with the venv module is required (found $(python3 --version 2>&1))"
 
 if [[ -z ${LECTERN_BIN:-} ]]; then
   step "cargo build -p lectern"
@@ -68,6 +86,14 @@ if [[ -z ${LECTERN_BIN:-} ]]; then
   LECTERN_BIN=${CARGO_TARGET_DIR:-$REPO/target}/debug/lectern
 fi
 [[ -x $LECTERN_BIN ]] || die "LECTERN_BIN=$LECTERN_BIN is not an executable"
+# The api role (Lectern verifying JWTs) is new; without it the rest of the suite still runs.
+API_ROLE_MISSING=""
+# (Captured, not piped to grep -q: with pipefail, an early-exiting grep could SIGPIPE it.)
+SERVE_HELP=$("$LECTERN_BIN" serve --help 2>&1 || true)
+if [[ $SERVE_HELP != *--auth-url* ]]; then
+  API_ROLE_MISSING="lectern has no --role api --auth-url yet (\`lectern serve --help\` does not mention --auth-url)"
+  step "$API_ROLE_MISSING: the api-role jwt tests will fail"
+fi
 
 # npm ci when any declared package is missing (fresh checkout, or a new devDependency).
 deps_present() {
@@ -84,6 +110,25 @@ fi
 
 rm -rf "$LOGS" && mkdir -p "$LOGS"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lectern-compat.XXXXXX")
+
+# Python venv for PyJWT and the FastAPI peer, reused while the requirements (and the Python)
+# stay the same; a failed install removes it so the next run starts clean.
+PY_REQS=("$FASTAPI_SRC/requirements.txt" "$HERE/python/requirements.txt")
+PY_STAMP=$(node -e '
+  const h = require("crypto").createHash("sha256"), fs = require("fs");
+  for (const f of process.argv.slice(1)) h.update(fs.readFileSync(f));
+  console.log(h.digest("hex"));' "${PY_REQS[@]}")-$(python3 -c 'import sys; print(sys.version.split()[0])')
+if [[ ! -x $VENV/bin/python || $(cat "$VENV/.compat-stamp" 2>/dev/null) != "$PY_STAMP" ]]; then
+  step "python venv in $VENV (pip install: ${PY_REQS[*]})"
+  rm -rf "$VENV"
+  { bounded 120 python3 -m venv "$VENV" &&
+    bounded 600 "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input \
+      -r "${PY_REQS[0]}" -r "${PY_REQS[1]}"; } >"$LOGS/pip-install.log" 2>&1 ||
+    { tail -n 20 "$LOGS/pip-install.log" >&2; rm -rf "$VENV"; die "creating the Python venv failed, see $LOGS/pip-install.log"; }
+  echo "$PY_STAMP" >"$VENV/.compat-stamp"
+fi
+"$VENV/bin/python" -c 'import jwt, fastapi, uvicorn, cryptography' ||
+  die "the venv at $VENV lacks PyJWT/FastAPI/uvicorn; remove it and run again"
 
 # The peer runs from a copy. Its dependencies are the same packages tests/compat pins, so
 # reuse those (no network); if they ever diverge, install the peer's own.
@@ -102,26 +147,51 @@ fi
 RUN_ID=$(node -e 'console.log(require("crypto").randomBytes(4).toString("hex"))')
 SECRET="compat-$(node -e 'console.log(require("crypto").randomBytes(24).toString("hex"))')"
 DB_LECTERN="compat_${RUN_ID}_lectern" DB_PEER="compat_${RUN_ID}_peer" DB_SHARED="compat_${RUN_ID}_shared"
-DBS=("$DB_LECTERN" "$DB_PEER" "$DB_SHARED")
+DB_JWT="compat_${RUN_ID}_jwt" DB_JWT_ROTATE="compat_${RUN_ID}_jwt_rotate" DB_JWT_PEER="compat_${RUN_ID}_jwt_peer"
+DB_SPLIT="compat_${RUN_ID}_split"
+DBS=("$DB_LECTERN" "$DB_PEER" "$DB_SHARED" "$DB_JWT" "$DB_JWT_ROTATE" "$DB_JWT_PEER" "$DB_SPLIT")
 COMPAT_PG_URL=$PG_ADMIN bounded 60 node lib/pgdb.mjs create "${DBS[@]}" ||
   die "cannot create databases on $PG_ADMIN (set COMPAT_PG_URL)"
-mapfile -t PORTS < <(node lib/free-ports.mjs 7)
-((${#PORTS[@]} == 7)) || die "could not pick free ports"
+names=(lectern_sqlite lectern_pg peer cross_peer cross_lectern peer_rl lectern_rl
+  jwt_lectern jwt_es256 jwt_rs256 jwt_rotate fastapi jwt_peer auth_split api_split api_peer)
+mapfile -t PORTS < <(node lib/free-ports.mjs ${#names[@]})
+((${#PORTS[@]} == ${#names[@]})) || die "could not pick free ports"
 url() { echo "http://127.0.0.1:$1"; }
 
 # ---------------------------------------------------------------- servers
 declare -A PORT PID
-names=(lectern_sqlite lectern_pg peer cross_peer cross_lectern peer_rl lectern_rl)
 for i in "${!names[@]}"; do PORT[${names[$i]}]=${PORTS[$i]}; done
 
+start_lectern_with() { # name database-url [VAR=value...] [-- serve-args...]
+  # -u: the caller's environment must not change what is tested (e.g. a forced hash format,
+  # a JWT algorithm). With rate limiting on, the capture's X-Forwarded-For headers count as
+  # from a proxy on loopback, as Better Auth believes single-hop X-Forwarded-For from anyone.
+  # VAR=value arguments come last, so they override the defaults here.
+  local name=$1 db=$2 extra=() args=()
+  shift 2
+  while (($#)); do
+    if [[ $1 == -- ]]; then shift; args=("$@"); break; fi
+    extra+=("$1"); shift
+  done
+  env -u LECTERN_PASSWORD_HASH -u LECTERN_ENV -u LECTERN_SECRET -u LECTERN_ADDR -u BETTER_AUTH_SECRETS \
+    -u LECTERN_JWT_ALG -u LECTERN_JWT_LIFETIME -u LECTERN_JWKS_ROTATION -u LECTERN_JWKS_GRACE \
+    DATABASE_URL="$db" BETTER_AUTH_SECRET="$SECRET" BETTER_AUTH_URL="$(url "${PORT[$name]}")" \
+    LECTERN_RATE_LIMIT=off LECTERN_TRUSTED_PROXIES=127.0.0.1 NO_COLOR=1 ${extra[@]+"${extra[@]}"} \
+    "$LECTERN_BIN" serve --addr "127.0.0.1:${PORT[$name]}" ${args[@]+"${args[@]}"} \
+    >"$LOGS/$name.log" 2>&1 </dev/null &
+  PID[$name]=$!
+  PIDS+=($!)
+}
 start_lectern() { # name database-url [rate-limit on|off]
-  # -u: the caller's environment must not change what is tested (e.g. a forced hash format).
-  # With rate limiting on, the capture's X-Forwarded-For headers count as from a proxy on
-  # loopback, as Better Auth believes single-hop X-Forwarded-For from anyone.
-  env -u LECTERN_PASSWORD_HASH -u LECTERN_ENV -u LECTERN_SECRET -u LECTERN_ADDR \
-    DATABASE_URL="$2" BETTER_AUTH_SECRET="$SECRET" BETTER_AUTH_URL="$(url "${PORT[$1]}")" \
-    LECTERN_RATE_LIMIT="${3:-off}" LECTERN_TRUSTED_PROXIES=127.0.0.1 NO_COLOR=1 \
-    "$LECTERN_BIN" serve --addr "127.0.0.1:${PORT[$1]}" >"$LOGS/$1.log" 2>&1 </dev/null &
+  start_lectern_with "$1" "$2" LECTERN_RATE_LIMIT="${3:-off}"
+}
+start_fastapi() { # name lectern-name: the FastAPI peer (a copy of app.py) trusting that Lectern
+  mkdir -p "$WORK/$1" && cp "$FASTAPI_SRC/app.py" "$WORK/$1/"
+  # exec: $! must be uvicorn itself. PYTHONWARNINGS=default: PyJWT's warnings reach the log.
+  (cd "$WORK/$1" && exec env -u JWKS_URL -u JWT_ISSUER -u JWT_AUDIENCE -u PYTHONPATH \
+    BETTER_AUTH_URL="$(url "${PORT[$2]}")" PYTHONDONTWRITEBYTECODE=1 PYTHONWARNINGS=default \
+    "$VENV/bin/uvicorn" app:app --host 127.0.0.1 --port "${PORT[$1]}" --workers 1) \
+    >"$LOGS/$1.log" 2>&1 </dev/null &
   PID[$1]=$!
   PIDS+=($!)
 }
@@ -150,6 +220,25 @@ wait_ready() { # name
     die "$1 did not start"
   }
 }
+# wait_http name path: up once URL/path answers anything over HTTP (servers without
+# /api/auth/ok). Bounded like wait-ready.mjs: 150 tries 100 ms apart, 1 s per request;
+# fails at once if the process exited. Returns non-zero (the caller decides) on failure.
+wait_http() {
+  node -e '
+    const [url, pid, name] = process.argv.slice(1);
+    (async () => {
+      for (let i = 0; i < 150; i++) {
+        try { process.kill(Number(pid), 0); } catch {
+          console.error(`${name}: process ${pid} exited before it was ready (see its log)`);
+          process.exit(1);
+        }
+        try { await fetch(url, { signal: AbortSignal.timeout(1000) }); process.exit(0); } catch { /* not yet */ }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      console.error(`${name}: ${url} did not answer after 150 tries`);
+      process.exit(1);
+    })();' "$(url "${PORT[$1]}")$2" "${PID[$1]}" "$1"
+}
 
 step "starting servers (logs in $LOGS)"
 start_lectern lectern_sqlite "sqlite://$WORK/lectern.db"
@@ -162,7 +251,42 @@ start_peer cross_peer "$PG_BASE/$DB_SHARED"
 # The rate-limited pair (side-by-side's second capture) shares the other databases.
 start_peer peer_rl "$PG_BASE/$DB_PEER" 1
 start_lectern lectern_rl "$PG_BASE/$DB_LECTERN" on
-for n in lectern_sqlite lectern_pg peer cross_peer peer_rl lectern_rl; do wait_ready "$n"; done
+# jwt.test.mjs: issuers for each algorithm, one to rotate, a Better Auth peer, the auth role.
+start_lectern jwt_lectern "$PG_BASE/$DB_JWT"
+start_lectern jwt_rotate "$PG_BASE/$DB_JWT_ROTATE"
+start_lectern_with jwt_es256 "sqlite://$WORK/jwt-es256.db" LECTERN_JWT_ALG=ES256
+start_lectern_with jwt_rs256 "sqlite://$WORK/jwt-rs256.db" LECTERN_JWT_ALG=RS256
+start_lectern_with auth_split "$PG_BASE/$DB_SPLIT" -- --role auth
+migrate_peer jwt_peer "$PG_BASE/$DB_JWT_PEER"
+start_peer jwt_peer "$PG_BASE/$DB_JWT_PEER"
+for n in lectern_sqlite lectern_pg peer cross_peer peer_rl lectern_rl \
+  jwt_lectern jwt_rotate jwt_es256 jwt_rs256 auth_split jwt_peer; do wait_ready "$n"; done
+start_fastapi fastapi jwt_lectern
+wait_http fastapi /api/me || {
+  echo "---- last lines of $LOGS/fastapi.log" >&2
+  tail -n 30 "$LOGS/fastapi.log" >&2 || true
+  die "the FastAPI peer did not start"
+}
+# Lectern as a verifier: of the Better Auth peer's JWTs, and of its own auth role's. Both
+# share their issuer's URL as BETTER_AUTH_URL; api-split also shares auth-split's database.
+# A start failure is reported to the tests (not fatal), so everything else still runs.
+if [[ -z $API_ROLE_MISSING ]]; then
+  start_lectern_with api_peer "sqlite://$WORK/api-peer.db" BETTER_AUTH_URL="$(url "${PORT[jwt_peer]}")" \
+    -- --role api --auth-url "$(url "${PORT[jwt_peer]}")"
+  start_lectern_with api_split "$PG_BASE/$DB_SPLIT" BETTER_AUTH_URL="$(url "${PORT[auth_split]}")" \
+    -- --role api --auth-url "$(url "${PORT[auth_split]}")"
+  failed=()
+  for n in api_peer api_split; do
+    wait_http "$n" /api/me && continue
+    echo "---- last lines of $LOGS/$n.log" >&2
+    tail -n 30 "$LOGS/$n.log" >&2 || true
+    failed+=("$n: \"$(tail -n 1 "$LOGS/$n.log" 2>/dev/null)\" ($LOGS/$n.log)")
+  done
+  if ((${#failed[@]})); then
+    API_ROLE_MISSING="lectern serve --role api --auth-url did not start; ${failed[*]}"
+    step "$API_ROLE_MISSING: the api-role jwt tests will fail"
+  fi
+fi
 # Lectern chooses its password format at start-up from the database's contents.
 node lib/seed-user.mjs "$(url "${PORT[cross_peer]}")" || die "seeding the shared database failed"
 start_lectern cross_lectern "$PG_BASE/$DB_SHARED"
@@ -178,11 +302,21 @@ SBS_PEER_RL_URL=$(url "${PORT[peer_rl]}") SBS_LECTERN_RL_URL=$(url "${PORT[lecte
 CROSS_PEER_URL=$(url "${PORT[cross_peer]}") CROSS_LECTERN_URL=$(url "${PORT[cross_lectern]}")
 CROSS_DATABASE_URL="$PG_BASE/$DB_SHARED"
 SBS_PEER_URL=$(url "${PORT[peer]}") SBS_LECTERN_URL=$(url "${PORT[lectern_pg]}") COMPAT_ARTIFACTS=$LOGS
+export LECTERN_BIN JWT_LECTERN_URL JWT_ES256_URL JWT_RS256_URL JWT_ROTATE_URL JWT_ROTATE_DATABASE_URL \
+  JWT_SECRET JWT_FASTAPI_URL JWT_FASTAPI_LOG JWT_PYTHON JWT_PEER_URL JWT_AUTH_ROLE_URL \
+  JWT_API_PEER_URL JWT_API_SPLIT_URL JWT_API_ROLE_MISSING
+JWT_LECTERN_URL=$(url "${PORT[jwt_lectern]}") JWT_ES256_URL=$(url "${PORT[jwt_es256]}")
+JWT_RS256_URL=$(url "${PORT[jwt_rs256]}") JWT_ROTATE_URL=$(url "${PORT[jwt_rotate]}")
+JWT_ROTATE_DATABASE_URL="$PG_BASE/$DB_JWT_ROTATE" JWT_SECRET=$SECRET
+JWT_FASTAPI_URL=$(url "${PORT[fastapi]}") JWT_FASTAPI_LOG="$LOGS/fastapi.log" JWT_PYTHON="$VENV/bin/python"
+JWT_PEER_URL=$(url "${PORT[jwt_peer]}") JWT_AUTH_ROLE_URL=$(url "${PORT[auth_split]}")
+JWT_API_PEER_URL=$(url "${PORT[api_peer]}") JWT_API_SPLIT_URL=$(url "${PORT[api_split]}")
+JWT_API_ROLE_MISSING=$API_ROLE_MISSING
 
 set +e
 # --test-timeout bounds each test; `bounded` also catches a file that never exits.
 bounded 900 node --test --test-reporter=spec --test-timeout=180000 \
-  client-flow.test.mjs cross-server.test.mjs side-by-side.test.mjs 2>&1 | tee "$LOGS/tests.txt"
+  client-flow.test.mjs cross-server.test.mjs side-by-side.test.mjs jwt.test.mjs 2>&1 | tee "$LOGS/tests.txt"
 status=${PIPESTATUS[0]}
 set -e
 step "tests $([[ $status == 0 ]] && echo passed || echo FAILED) in ${SECONDS}s; artifacts in $LOGS"

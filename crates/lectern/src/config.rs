@@ -28,6 +28,8 @@ pub struct Config {
     pub password_hash: Option<HashAlgorithm>,
     /// `LECTERN_SESSION_CACHE_TTL`: the longest a session is served from memory (0: off).
     pub session_cache_ttl: Duration,
+    /// `LECTERN_VERIFY`: how `--role api` verifies readers.
+    pub verify: crate::serve::Strategy,
 }
 
 /// Where settings come from: the process environment, or a map in tests.
@@ -186,12 +188,18 @@ impl Config {
             Some(ttl) => duration("LECTERN_SESSION_CACHE_TTL", &ttl)?,
             None => lectern_store::StoreOptions::default().session_cache_ttl,
         };
+        let verify = var("LECTERN_VERIFY")
+            .map(|v| v.parse())
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("LECTERN_VERIFY: {e}"))?
+            .unwrap_or(crate::serve::Strategy::Jwks);
         Ok(Self {
             database_url: database_url(vars),
             production,
             auth,
             password_hash,
             session_cache_ttl,
+            verify,
         })
     }
 }

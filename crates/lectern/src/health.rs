@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use lectern_auth::Auth;
+use lectern_store::Store;
 use serde_json::{Value, json};
 
 pub async fn live() -> Json<Value> {
@@ -11,8 +11,8 @@ pub async fn live() -> Json<Value> {
 }
 
 /// Ready when the database answers.
-pub async fn ready(State(auth): State<Auth>) -> (StatusCode, Json<Value>) {
-    match auth.store.ping().await {
+pub async fn ready(State(store): State<Store>) -> (StatusCode, Json<Value>) {
+    match store.ping().await {
         Ok(()) => (StatusCode::OK, Json(json!({ "ok": true }))),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");

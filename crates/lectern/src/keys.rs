@@ -46,12 +46,20 @@ pub async fn list(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+const MIN_GRACE: Duration = Duration::from_secs(120);
+
 /// Adds a signing key and retires the current ones: tokens they signed keep verifying for
 /// `grace` (default: the configured JWKS grace period), then their keys leave the JWKS.
 pub async fn rotate(config: Config, grace: Option<Duration>) -> anyhow::Result<()> {
     let store = crate::serve::connect(&config.database_url).await?;
     let jwt = &config.auth.jwt;
     let grace = grace.unwrap_or(jwt.grace);
+    // Running servers switch to the new key within a minute; until then they still sign with
+    // the old one, which must stay published for the tokens to verify.
+    anyhow::ensure!(
+        grace >= MIN_GRACE,
+        "--grace must be at least 2m: servers keep signing with the old key for up to a minute"
+    );
     let now = lectern_auth::wire::now();
     // The JWKS lists a retired key until `expiresAt + grace period` (Better Auth's rule, and
     // Better Auth reads this table too), so a shorter or longer grace for this rotation is

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use lectern::config::{self, Config, Env};
+use lectern::serve;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Password hashes take 19–32 MiB each. glibc's allocator keeps such blocks in per-thread
@@ -37,6 +38,10 @@ enum Command {
         /// Which part of Lectern this process serves.
         #[arg(long, value_enum, default_value_t = Role::All)]
         role: Role,
+        /// With --role api: the auth server's public URL (its JWT issuer), e.g.
+        /// https://auth.example.com. Readers are verified by LECTERN_VERIFY (default jwks).
+        #[arg(long, env = "LECTERN_AUTH_URL", required_if_eq("role", "api"))]
+        auth_url: Option<String>,
     },
     /// Apply database migrations to DATABASE_URL and exit.
     Migrate,
@@ -77,7 +82,7 @@ enum Role {
     All,
     /// Only /api/auth/* (the Better Auth sidecar's role).
     Auth,
-    /// Only the reader API (arrives with the reader API).
+    /// Only the reader API, verifying readers issued by --auth-url.
     Api,
 }
 
@@ -106,12 +111,15 @@ fn main() -> ExitCode {
 
 async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve { addr, role } => {
-            if role == Role::Api {
-                anyhow::bail!("--role api arrives with the reader API; use --role all or auth");
-            }
+        Command::Serve { addr, role, auth_url } => {
             let config = Config::from_vars(addr, &Env)?;
-            lectern::serve::run(addr, config).await?;
+            let role = match (role, auth_url) {
+                (Role::All, _) => serve::Role::All,
+                (Role::Auth, _) => serve::Role::Auth,
+                (Role::Api, Some(auth_url)) => serve::Role::Api { auth_url },
+                (Role::Api, None) => anyhow::bail!("--role api needs --auth-url"),
+            };
+            serve::run(addr, role, config).await?;
         }
         Command::Migrate => {
             lectern::serve::connect(&config::database_url(&Env)).await?;

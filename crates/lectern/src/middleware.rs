@@ -1,5 +1,6 @@
 //! The middleware stack, composed in one place.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -7,6 +8,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use lectern_auth::origin::TrustedOrigins;
 use lectern_auth::{Auth, AuthError};
 use tower_http::trace::TraceLayer;
 
@@ -19,8 +21,8 @@ pub fn identity(routes: Router<Auth>, auth: &Auth) -> Router<Auth> {
 }
 
 /// Tracing and CORS around everything.
-pub fn stack(app: Router, auth: &Auth) -> Router {
-    app.layer(axum::middleware::from_fn_with_state(auth.clone(), cors)).layer(
+pub fn stack(app: Router, trusted: TrustedOrigins) -> Router {
+    app.layer(axum::middleware::from_fn_with_state(Arc::new(trusted), cors)).layer(
         TraceLayer::new_for_http()
             // The path only: query strings can carry tokens, and headers carry cookies.
             .make_span_with(|req: &Request| {
@@ -41,11 +43,11 @@ pub fn stack(app: Router, auth: &Auth) -> Router {
 /// framework; an untrusted origin here gets exactly what Better Auth gives it (no CORS
 /// headers, and a preflight falls through to routing). Trusted origins may read the
 /// session headers Better Auth's clients use (`set-auth-token`, `set-auth-jwt`).
-async fn cors(State(auth): State<Auth>, req: Request, next: Next) -> Response {
+async fn cors(State(trusted): State<Arc<TrustedOrigins>>, req: Request, next: Next) -> Response {
     let origin = req
         .headers()
         .get(header::ORIGIN)
-        .filter(|o| o.to_str().is_ok_and(|o| auth.config.trusted_origins.is_trusted(o)))
+        .filter(|o| o.to_str().is_ok_and(|o| trusted.is_trusted(o)))
         .cloned();
     let Some(origin) = origin else { return next.run(req).await };
     let preflight = req.method() == Method::OPTIONS

@@ -1,18 +1,43 @@
-//! The whole URL map of the service.
+//! The whole URL map of the service, for each role.
 
 use axum::Router;
 use axum::routing::{get, post};
+use lectern_api::Api;
 use lectern_auth::Auth;
+use lectern_auth::origin::TrustedOrigins;
 use lectern_auth::routes::{
     change_password, get_session, jwt, sessions, sign_in_anonymous, sign_in_email, sign_out,
     sign_up, update_user,
 };
+use lectern_store::Store;
 
 use crate::{health, middleware};
 
-/// The application for `state`, with its middleware; `serve` and the tests both use it.
+/// `--role all`: identity and reader API in one process; the API reads sessions and keys
+/// in process. `serve` and the tests both use it.
 pub fn app(auth: Auth) -> Router {
-    let identity = Router::new()
+    let verifier = lectern_api::in_process_verifier(&auth)
+        .expect("the base URL was validated with the configuration");
+    let api = Api::new(verifier, Some(auth.clone()));
+    let trusted = auth.config.trusted_origins.clone();
+    let store = auth.store.clone();
+    finish(identity(auth).merge(reader_api(api)), store, trusted)
+}
+
+/// `--role auth`: only `/api/auth/*` (and the JWKS alias), as the Better Auth sidecar was.
+pub fn auth_role(auth: Auth) -> Router {
+    let trusted = auth.config.trusted_origins.clone();
+    let store = auth.store.clone();
+    finish(identity(auth), store, trusted)
+}
+
+/// `--role api`: only the reader API, verifying readers with the configured strategy.
+pub fn api_role(api: Api, store: Store, trusted: TrustedOrigins) -> Router {
+    finish(reader_api(api), store, trusted)
+}
+
+fn identity(auth: Auth) -> Router {
+    let routes = Router::new()
         .route("/ok", get(lectern_auth::routes::ok))
         .route("/sign-up/email", post(sign_up::handler))
         .route("/sign-in/email", post(sign_in_email::handler))
@@ -27,14 +52,21 @@ pub fn app(auth: Auth) -> Router {
         .route("/change-password", post(change_password::handler))
         .route("/token", get(jwt::token))
         .route("/jwks", get(jwt::jwks));
-
-    let app = Router::new()
-        .nest("/api/auth", middleware::identity(identity, &auth))
+    Router::new()
+        .nest("/api/auth", middleware::identity(routes, &auth))
         // The original designs' JWKS path (DESIGN.md §5).
         .route("/.well-known/jwks.json", get(jwt::jwks))
+        .with_state(auth)
+}
+
+fn reader_api(api: Api) -> Router {
+    Router::new().route("/api/me", get(lectern_api::me::handler)).with_state(api)
+}
+
+fn finish(routes: Router, store: Store, trusted: TrustedOrigins) -> Router {
+    let health = Router::new()
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
-        .fallback(middleware::not_found)
-        .with_state(auth.clone());
-    middleware::stack(app, &auth)
+        .with_state(store);
+    middleware::stack(routes.merge(health).fallback(middleware::not_found), trusted)
 }

@@ -45,18 +45,107 @@ async fn connect_with(database_url: &str, options: &StoreOptions) -> anyhow::Res
     Ok(store)
 }
 
-/// Serves until SIGINT or SIGTERM, then lets in-flight requests finish (at most 10 s).
-pub async fn run(addr: SocketAddr, config: Config) -> anyhow::Result<()> {
-    let auth = state(config).await?;
-    let store = auth.store.clone();
-    let app = crate::app(auth);
+/// Which part of Lectern a process serves.
+#[derive(Debug, Clone)]
+pub enum Role {
+    /// Everything in one process.
+    All,
+    /// Only `/api/auth/*`, as the Better Auth sidecar did.
+    Auth,
+    /// Only the reader API, verifying readers issued by the auth server at `auth_url`.
+    Api { auth_url: String },
+}
+
+/// How `--role api` verifies readers (`LECTERN_VERIFY`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// Stateless JWTs against the auth server's JWKS (the default).
+    Jwks,
+    /// Session tokens checked by the auth server's `get-session`, cached for a few seconds.
+    Introspection,
+    /// Session tokens looked up in the shared PostgreSQL session table.
+    SessionTable,
+}
+
+impl std::str::FromStr for Strategy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "jwks" => Ok(Self::Jwks),
+            "introspection" => Ok(Self::Introspection),
+            "session-table" => Ok(Self::SessionTable),
+            other => Err(format!("{other:?}: use jwks, introspection or session-table")),
+        }
+    }
+}
+
+async fn verifier(
+    strategy: Strategy,
+    auth_url: &str,
+    config: &Config,
+) -> anyhow::Result<lectern_verify::Verifier> {
+    use lectern_verify::{
+        IntrospectionConfig, IntrospectionVerifier, JwtVerifier, SessionTableVerifier,
+    };
+    Ok(match strategy {
+        Strategy::Jwks => JwtVerifier::better_auth(auth_url)?.into(),
+        Strategy::Introspection => {
+            IntrospectionVerifier::new(IntrospectionConfig::better_auth(auth_url))?.into()
+        }
+        Strategy::SessionTable => {
+            let pool = sqlx::PgPool::connect(&config.database_url).await.context(
+                "LECTERN_VERIFY=session-table needs DATABASE_URL on the shared PostgreSQL",
+            )?;
+            let secret = config.auth.secrets.current().expose();
+            SessionTableVerifier::new(pool).with_secret(secret).into()
+        }
+    })
+}
+
+/// How long in-flight requests get to finish after SIGINT or SIGTERM.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Serves `role` until SIGINT or SIGTERM, then lets in-flight requests finish, for at most
+/// [`SHUTDOWN_GRACE`].
+pub async fn run(addr: SocketAddr, role: Role, config: Config) -> anyhow::Result<()> {
+    let (app, store) = match role {
+        Role::All => {
+            let auth = state(config).await?;
+            (crate::app(auth.clone()), auth.store.clone())
+        }
+        Role::Auth => {
+            let auth = state(config).await?;
+            (crate::router::auth_role(auth.clone()), auth.store.clone())
+        }
+        Role::Api { auth_url } => {
+            let verifier = verifier(config.verify, &auth_url, &config).await?;
+            let store = connect(&config.database_url).await?;
+            tracing::info!(auth_url = %auth_url, strategy = ?config.verify, "reader API ready");
+            let api = lectern_api::Api::new(verifier, None);
+            (crate::router::api_role(api, store.clone(), config.auth.trusted_origins), store)
+        }
+    };
     let listener =
         TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(addr = %listener.local_addr()?, "lectern listening");
+    let (stopping_tx, stopping) = tokio::sync::oneshot::channel::<()>();
     let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal());
-    server.await?;
-    tokio::time::timeout(Duration::from_secs(10), store.close()).await.ok();
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            let _ = stopping_tx.send(());
+        });
+    let deadline = async {
+        if stopping.await.is_ok() {
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        served = server => served?,
+        () = deadline => tracing::warn!("requests still running after the grace period; stopping"),
+    }
+    tokio::time::timeout(SHUTDOWN_GRACE, store.close()).await.ok();
     tracing::info!("lectern stopped");
     Ok(())
 }

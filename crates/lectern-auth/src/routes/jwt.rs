@@ -2,7 +2,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
@@ -21,8 +20,9 @@ pub async fn token(
     Ok(Json(serde_json::json!({ "token": token })))
 }
 
-/// The public keys, a key made on first use. Verifiers may cache the set for five minutes;
-/// they refetch on an unknown `kid` anyway, which is how a rotation reaches them.
+/// The public keys, a key made on first use. No `Cache-Control`, as Better Auth: a shared
+/// cache holding an old set could hide a freshly rotated key, while verifiers cache by `kid`
+/// and refetch on an unknown one anyway.
 pub async fn jwks(State(auth): State<Auth>) -> AuthResult<Response> {
     let mut rows = auth.store.jwks().await?;
     if rows.is_empty() {
@@ -33,9 +33,5 @@ pub async fn jwks(State(auth): State<Auth>) -> AuthResult<Response> {
             .await?;
         rows = auth.store.jwks().await?;
     }
-    let mut response = Json(jwt::jwk_set(&rows, auth.config.jwt.grace, Utc::now())).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
-    Ok(response)
+    Ok(Json(jwt::jwk_set(&rows, auth.config.jwt.grace, Utc::now())).into_response())
 }
