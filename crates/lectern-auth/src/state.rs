@@ -69,6 +69,12 @@ impl Auth {
         Ok(self.keys.token_for(&signer, &session.id, user, issuer, lifetime))
     }
 
+    /// Refuses at once when the hashing queue is full, before any database work is spent on
+    /// a request that would be refused anyway.
+    pub fn ensure_hashing_room(&self) -> crate::AuthResult<()> {
+        if self.hasher.is_full() { Err(crate::AuthError::Busy) } else { Ok(()) }
+    }
+
     /// Hashes a password on the hashing pool.
     pub async fn hash_password(&self, password: String) -> crate::AuthResult<String> {
         let algorithm = self.config.password_hash;

@@ -37,6 +37,12 @@ impl HashPool {
         Self { jobs }
     }
 
+    /// Whether new work would be refused now. A caller checks this before doing work of its
+    /// own (a database read) that only matters if the hash then runs, so shedding stays cheap.
+    pub fn is_full(&self) -> bool {
+        self.jobs.is_full()
+    }
+
     /// Runs `work` on the pool and waits for it without blocking the runtime.
     pub async fn run<T, F>(&self, work: F) -> AuthResult<T>
     where
@@ -93,9 +99,11 @@ mod tests {
         tokio::pin!(second);
         let pending = tokio::time::timeout(std::time::Duration::ZERO, &mut second).await;
         assert!(pending.is_err(), "the second job waits in the queue");
+        assert!(pool.is_full());
         assert!(matches!(pool.run(|| ()).await, Err(AuthError::Busy)), "a full queue refuses work");
         release.send(()).expect("worker waiting");
         assert!(first.await.expect("join").is_ok());
         assert!(second.await.is_ok());
+        assert!(!pool.is_full());
     }
 }

@@ -45,6 +45,7 @@ pub async fn handler(
     if let Some(url) = &body.callback_url {
         origin::check_callback(&auth.config.trusted_origins, url, "INVALID_CALLBACK_URL")?;
     }
+    auth.ensure_hashing_room()?;
     // Unknown emails and accounts without a password verify against a dummy hash, so the
     // answer takes as long as for a wrong password.
     let (user, stored) = match auth.store.find_login(&email).await? {
