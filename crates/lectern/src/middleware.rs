@@ -8,6 +8,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use lectern_api::Api;
 use lectern_auth::origin::TrustedOrigins;
 use lectern_auth::{Auth, AuthError};
 use tower_http::trace::TraceLayer;
@@ -20,6 +21,19 @@ pub fn identity(routes: Router<Auth>, auth: &Auth) -> Router<Auth> {
         .layer(axum::middleware::from_fn_with_state(auth.clone(), lectern_auth::guard::guard))
 }
 
+/// The reader API behind the same checks; a known path with the wrong method is a 405.
+pub fn reader_api(routes: Router<Api>, api: &Api) -> Router<Api> {
+    routes
+        .method_not_allowed_fallback(|| async {
+            AuthError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "METHOD_NOT_ALLOWED",
+                "Method Not Allowed",
+            )
+        })
+        .layer(axum::middleware::from_fn_with_state(api.clone(), lectern_api::guard::guard))
+}
+
 /// Tracing and CORS around everything.
 pub fn stack(app: Router, trusted: TrustedOrigins) -> Router {
     app.layer(axum::middleware::from_fn_with_state(Arc::new(trusted), cors)).layer(
@@ -29,6 +43,9 @@ pub fn stack(app: Router, trusted: TrustedOrigins) -> Router {
                 tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
             })
             .on_request(())
+            // Errors log themselves where they are made (AuthError, ApiError), with their
+            // cause; a deliberate 503 under load is not a failure worth a line per request.
+            .on_failure(())
             .on_response(|res: &Response, latency: Duration, _: &tracing::Span| {
                 tracing::debug!(
                     status = res.status().as_u16(),
