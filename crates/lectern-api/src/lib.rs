@@ -1,12 +1,20 @@
-//! Lectern's reader API under `/api`. Today: `GET /api/me`, the verified identity, which
-//! every later endpoint builds on through the [`SignedIn`] extractor. Profiles, chats and the
-//! tutor arrive with issues 4 and 5.
+//! Lectern's reader API under `/api`: who the reader is (`/api/me`), their background
+//! profile and the gate it guards, and the OpenAPI document. Conversations and the tutor
+//! arrive with issue 5, behind [`Profiled`].
 
+mod body;
 mod error;
+pub mod gate;
+pub mod guard;
 pub mod me;
+pub mod merge;
+pub mod openapi;
+pub mod profile;
 mod reader;
 mod state;
 
-pub use error::ApiError;
+pub use body::ApiJson;
+pub use error::{ApiError, ApiResult};
+pub use gate::Profiled;
 pub use reader::SignedIn;
-pub use state::{Api, in_process_verifier};
+pub use state::{Api, Settings};

@@ -2,25 +2,31 @@
 //! endpoint the verification benchmarks hit.
 
 use axum::Json;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
 use lectern_verify::Via;
 use serde::Serialize;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
+use crate::error::{ApiResult, ErrorBody};
+use crate::gate::has_profile;
 use crate::reader::SignedIn;
+use crate::state::Api;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Me<'a> {
     user: UserView<'a>,
-    /// Whether the reader answered the background questionnaire; the profile (issue 4)
-    /// makes this true.
+    /// Whether the reader answered the background questionnaire (the gate is open).
     profile_complete: bool,
+    /// How the caller proved who they are: `session` (cookie or bearer session token) or `jwt`.
+    #[schema(value_type = String, example = "session")]
     via: &'static str,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct UserView<'a> {
     id: &'a str,
@@ -31,7 +37,9 @@ struct UserView<'a> {
     created_at: Option<String>,
     updated_at: Option<String>,
     is_anonymous: bool,
+    /// The user's additional fields (`softwareBackground`, `hardwareBackground`).
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     extra: &'a Map<String, Value>,
 }
 
@@ -39,7 +47,15 @@ fn iso(at: Option<DateTime<Utc>>) -> Option<String> {
     at.map(|at| at.to_rfc3339_opts(SecondsFormat::Millis, true))
 }
 
-pub async fn handler(SignedIn(reader): SignedIn) -> Response {
+#[utoipa::path(get, path = "/api/me", operation_id = "getMe", tag = "identity",
+    security(("session_cookie" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The verified reader", body = Me),
+        (status = 401, description = "No valid credential", body = ErrorBody),
+        (status = 503, description = "The issuer's keys cannot be fetched", body = ErrorBody),
+    ))]
+pub async fn handler(State(api): State<Api>, SignedIn(reader): SignedIn) -> ApiResult<Response> {
+    let profile_complete = has_profile(&api, reader.id.as_str()).await?;
     let me = Me {
         user: UserView {
             id: reader.id.as_str(),
@@ -52,11 +68,11 @@ pub async fn handler(SignedIn(reader): SignedIn) -> Response {
             is_anonymous: reader.is_anonymous,
             extra: &reader.extra,
         },
-        profile_complete: false,
+        profile_complete,
         via: match reader.via {
             Via::Jwt => "jwt",
             Via::Introspection | Via::Session => "session",
         },
     };
-    Json(me).into_response()
+    Ok(Json(me).into_response())
 }

@@ -1,10 +1,18 @@
-//! What the reader API needs: a verifier for credentials and, when it runs in the same
+//! What the reader API needs: a verifier for credentials, the database, the questionnaire,
+//! the request checks it shares with the identity routes and, when it runs in the same
 //! process as the identity server, that server's state for session cookies.
 
 use std::sync::Arc;
 
-use lectern_auth::Auth;
+use lectern_auth::origin::TrustedOrigins;
+use lectern_auth::rate_limit::{RateLimiter, TrustedProxies};
+use lectern_auth::{Auth, AuthConfig};
+use lectern_store::Store;
 use lectern_verify::{CachePolicy, JwkSet, JwtConfig, JwtVerifier, KeySource, Verifier};
+
+use crate::gate::KnownProfiles;
+use crate::openapi;
+use crate::profile::Questionnaire;
 
 #[derive(Debug, Clone)]
 pub struct Api(Arc<Inner>);
@@ -14,6 +22,31 @@ pub struct Inner {
     pub verifier: Verifier,
     /// Present in `--role all`: sessions are then read directly, not verified over HTTP.
     pub auth: Option<Auth>,
+    pub store: Store,
+    pub settings: Settings,
+    pub questionnaire: Questionnaire,
+    pub limiter: RateLimiter,
+    pub profiles: KnownProfiles,
+    /// `/api/openapi.json`, made once: it describes this questionnaire's answers.
+    pub openapi: String,
+}
+
+/// The request checks' settings, the same as the identity routes'.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub trusted_origins: TrustedOrigins,
+    pub trusted_proxies: TrustedProxies,
+    pub rate_limit: bool,
+}
+
+impl From<&AuthConfig> for Settings {
+    fn from(config: &AuthConfig) -> Self {
+        Self {
+            trusted_origins: config.trusted_origins.clone(),
+            trusted_proxies: config.trusted_proxies.clone(),
+            rate_limit: config.rate_limit,
+        }
+    }
 }
 
 impl std::ops::Deref for Api {
@@ -24,14 +57,37 @@ impl std::ops::Deref for Api {
 }
 
 impl Api {
-    pub fn new(verifier: Verifier, auth: Option<Auth>) -> Self {
-        Self(Arc::new(Inner { verifier, auth }))
+    pub fn new(
+        verifier: Verifier,
+        auth: Option<Auth>,
+        store: Store,
+        settings: Settings,
+        questionnaire: Questionnaire,
+    ) -> Self {
+        let openapi = openapi::document(&questionnaire);
+        Self(Arc::new(Inner {
+            verifier,
+            auth,
+            store,
+            settings,
+            questionnaire,
+            limiter: RateLimiter::default(),
+            profiles: KnownProfiles::default(),
+            openapi,
+        }))
+    }
+
+    /// `--role all`: the identity server's own store, settings and keys.
+    pub fn in_process(auth: &Auth, questionnaire: Questionnaire) -> Result<Self, String> {
+        let verifier = in_process_verifier(auth)?;
+        let settings = Settings::from(&auth.config);
+        Ok(Self::new(verifier, Some(auth.clone()), auth.store.clone(), settings, questionnaire))
     }
 }
 
 /// The verifier of `--role all`: JWTs checked against this server's own key table, read in
 /// process (no HTTP) and re-read when a token names a key another replica just made.
-pub fn in_process_verifier(auth: &Auth) -> Result<Verifier, String> {
+fn in_process_verifier(auth: &Auth) -> Result<Verifier, String> {
     let config = JwtConfig::better_auth(&auth.config.base_url).map_err(|e| e.to_string())?;
     let store = auth.store.clone();
     let grace = auth.config.jwt.grace;

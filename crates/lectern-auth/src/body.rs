@@ -113,7 +113,7 @@ pub const MAX_BODY: usize = 64 * 1024;
 /// may still be sending, receives the 413 instead of a reset connection.
 const MAX_DRAIN: usize = 16 * 1024 * 1024;
 
-async fn read_limited(body: axum::body::Body) -> AuthResult<Bytes> {
+pub async fn read_limited(body: axum::body::Body) -> AuthResult<Bytes> {
     use http_body_util::BodyExt;
     let mut body = body;
     let mut bytes = Vec::new();

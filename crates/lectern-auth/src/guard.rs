@@ -1,6 +1,7 @@
 //! The checks every `/api/auth` request passes before its handler, in Better Auth's order:
 //! the rate limiter, then the origin (CSRF) check. It also records the client's IP for
-//! the flows that store it on a session.
+//! the flows that store it on a session. The reader API runs the same checks through
+//! [`admit`].
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -10,27 +11,46 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::client_ip::ClientIp;
+use crate::origin::TrustedOrigins;
+use crate::rate_limit::{RateLimiter, TrustedProxies};
 use crate::state::Auth;
-use crate::{origin, rate_limit};
+use crate::{AuthResult, origin, rate_limit};
 
 pub async fn guard(State(auth): State<Auth>, mut req: Request, next: Next) -> Response {
-    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    let ip =
-        peer.map(|peer| rate_limit::client_ip(peer, req.headers(), &auth.config.trusted_proxies));
-    req.extensions_mut().insert(ClientIp(ip));
+    let limiter = auth.config.rate_limit.then_some(&auth.limiter);
+    let checks = Checks {
+        limiter,
+        trusted_origins: &auth.config.trusted_origins,
+        trusted_proxies: &auth.config.trusted_proxies,
+    };
+    let path = req.uri().path().to_owned();
+    match checks.admit(&mut req, &path, &path) {
+        Ok(()) => next.run(req).await,
+        Err(err) => err.into_response(),
+    }
+}
 
-    let path = req.uri().path();
-    if auth.config.rate_limit {
-        // Without a peer address (in-process callers) every request shares one bucket.
-        let ip = ip.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
-        if let Err(err) = auth.limiter.check(ip, path, Instant::now()) {
-            return err.into_response();
+/// What a request is checked against.
+#[derive(Debug, Clone, Copy)]
+pub struct Checks<'a> {
+    /// `None` when rate limiting is off.
+    pub limiter: Option<&'a RateLimiter>,
+    pub trusted_origins: &'a TrustedOrigins,
+    pub trusted_proxies: &'a TrustedProxies,
+}
+
+impl Checks<'_> {
+    /// Resolves and records the client IP, counts the request in the rate-limit bucket
+    /// `bucket` (a path, whose rule applies), and runs the origin check as for `path`.
+    pub fn admit(&self, req: &mut Request, bucket: &str, path: &str) -> AuthResult<()> {
+        let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        let ip = peer.map(|peer| rate_limit::client_ip(peer, req.headers(), self.trusted_proxies));
+        req.extensions_mut().insert(ClientIp(ip));
+        if let Some(limiter) = self.limiter {
+            // Without a peer address (in-process callers) every request shares one bucket.
+            let ip = ip.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
+            limiter.check(ip, bucket, Instant::now())?;
         }
+        origin::check_request(self.trusted_origins, req.method(), path, req.headers())
     }
-    if let Err(err) =
-        origin::check_request(&auth.config.trusted_origins, req.method(), path, req.headers())
-    {
-        return err.into_response();
-    }
-    next.run(req).await
 }

@@ -30,6 +30,8 @@ pub struct Config {
     pub session_cache_ttl: Duration,
     /// `LECTERN_VERIFY`: how `--role api` verifies readers.
     pub verify: crate::serve::Strategy,
+    /// `LECTERN_PROFILE_SCHEMA`: the author's questionnaire, or the built-in one.
+    pub questionnaire: lectern_api::profile::Questionnaire,
 }
 
 /// Where settings come from: the process environment, or a map in tests.
@@ -193,6 +195,15 @@ impl Config {
             .transpose()
             .map_err(|e| anyhow::anyhow!("LECTERN_VERIFY: {e}"))?
             .unwrap_or(crate::serve::Strategy::Jwks);
+        let questionnaire = match var("LECTERN_PROFILE_SCHEMA") {
+            None => lectern_api::profile::Questionnaire::default(),
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("LECTERN_PROFILE_SCHEMA: cannot read {path}"))?;
+                lectern_api::profile::Questionnaire::from_json(&text)
+                    .map_err(|e| anyhow::anyhow!("LECTERN_PROFILE_SCHEMA {path}: {e}"))?
+            }
+        };
         Ok(Self {
             database_url: database_url(vars),
             production,
@@ -200,6 +211,7 @@ impl Config {
             password_hash,
             session_cache_ttl,
             verify,
+            questionnaire,
         })
     }
 }

@@ -8,4 +8,4 @@ mod middleware;
 pub mod router;
 pub mod serve;
 
-pub use router::app;
+pub use router::{app, app_with};

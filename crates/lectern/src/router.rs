@@ -3,6 +3,7 @@
 use axum::Router;
 use axum::routing::{get, post};
 use lectern_api::Api;
+use lectern_api::profile::{self, Questionnaire};
 use lectern_auth::Auth;
 use lectern_auth::origin::TrustedOrigins;
 use lectern_auth::routes::{
@@ -13,12 +14,16 @@ use lectern_store::Store;
 
 use crate::{health, middleware};
 
+/// `--role all` with the built-in questionnaire.
+pub fn app(auth: Auth) -> Router {
+    app_with(auth, Questionnaire::default())
+}
+
 /// `--role all`: identity and reader API in one process; the API reads sessions and keys
 /// in process. `serve` and the tests both use it.
-pub fn app(auth: Auth) -> Router {
-    let verifier = lectern_api::in_process_verifier(&auth)
+pub fn app_with(auth: Auth, questionnaire: Questionnaire) -> Router {
+    let api = Api::in_process(&auth, questionnaire)
         .expect("the base URL was validated with the configuration");
-    let api = Api::new(verifier, Some(auth.clone()));
     let trusted = auth.config.trusted_origins.clone();
     let store = auth.store.clone();
     finish(identity(auth).merge(reader_api(api)), store, trusted)
@@ -60,7 +65,15 @@ fn identity(auth: Auth) -> Router {
 }
 
 fn reader_api(api: Api) -> Router {
-    Router::new().route("/api/me", get(lectern_api::me::handler)).with_state(api)
+    let routes = Router::new()
+        .route("/api/me", get(lectern_api::me::handler))
+        .route("/api/openapi.json", get(lectern_api::openapi::serve))
+        .route("/api/user/profile/schema", get(profile::schema))
+        .route(
+            "/api/user/profile",
+            get(profile::get).put(profile::put).post(profile::post).patch(profile::patch),
+        );
+    middleware::reader_api(routes, &api).with_state(api)
 }
 
 fn finish(routes: Router, store: Store, trusted: TrustedOrigins) -> Router {

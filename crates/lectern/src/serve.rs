@@ -1,6 +1,7 @@
 //! Start-up and shutdown of `lectern serve`.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -14,11 +15,11 @@ use crate::config::Config;
 /// Connects and migrates the database, then picks the password format: argon2id on a
 /// fresh database, Better Auth's scrypt on one that already holds Better Auth hashes, so
 /// a team can roll back to the Node server without locking anyone out.
-pub async fn state(config: Config) -> anyhow::Result<Auth> {
+pub async fn state(config: &Config) -> anyhow::Result<Auth> {
     let options =
         StoreOptions { session_cache_ttl: config.session_cache_ttl, ..StoreOptions::default() };
     let store = connect_with(&config.database_url, &options).await?;
-    let mut auth_config = config.auth;
+    let mut auth_config = config.auth.clone();
     auth_config.password_hash = match config.password_hash {
         Some(chosen) => chosen,
         None if store.holds_better_auth_hashes().await? => HashAlgorithm::Scrypt,
@@ -31,7 +32,7 @@ pub async fn state(config: Config) -> anyhow::Result<Auth> {
         rate_limit = auth_config.rate_limit,
         "identity ready"
     );
-    Ok(Auth::new(store, auth_config))
+    Ok(Auth::with_merge(store, auth_config, Arc::new(lectern_api::merge::ReaderMerge)))
 }
 
 pub async fn connect(database_url: &str) -> anyhow::Result<Store> {
@@ -110,18 +111,25 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub async fn run(addr: SocketAddr, role: Role, config: Config) -> anyhow::Result<()> {
     let (app, store) = match role {
         Role::All => {
-            let auth = state(config).await?;
-            (crate::app(auth.clone()), auth.store.clone())
+            let auth = state(&config).await?;
+            (crate::app_with(auth.clone(), config.questionnaire), auth.store.clone())
         }
         Role::Auth => {
-            let auth = state(config).await?;
+            let auth = state(&config).await?;
             (crate::router::auth_role(auth.clone()), auth.store.clone())
         }
         Role::Api { auth_url } => {
             let verifier = verifier(config.verify, &auth_url, &config).await?;
             let store = connect(&config.database_url).await?;
             tracing::info!(auth_url = %auth_url, strategy = ?config.verify, "reader API ready");
-            let api = lectern_api::Api::new(verifier, None);
+            let settings = lectern_api::Settings::from(&config.auth);
+            let api = lectern_api::Api::new(
+                verifier,
+                None,
+                store.clone(),
+                settings,
+                config.questionnaire,
+            );
             (crate::router::api_role(api, store.clone(), config.auth.trusted_origins), store)
         }
     };

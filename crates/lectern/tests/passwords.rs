@@ -25,6 +25,7 @@ fn config(db: &TestDb, password_hash: Option<HashAlgorithm>) -> Config {
         password_hash,
         session_cache_ttl: std::time::Duration::from_secs(60),
         verify: lectern::serve::Strategy::Jwks,
+        questionnaire: Default::default(),
     }
 }
 
@@ -62,7 +63,7 @@ async fn better_auth_users_sign_in_and_new_hashes_stay_readable(backend: Backend
     let db = TestDb::new(backend).await;
     let old = unique_email();
     better_auth_user(&db, &old).await;
-    let auth = lectern::serve::state(config(&db, None)).await.expect("state");
+    let auth = lectern::serve::state(&config(&db, None)).await.expect("state");
     assert_eq!(
         auth.config.password_hash,
         HashAlgorithm::Scrypt,
@@ -83,7 +84,7 @@ async fn better_auth_users_sign_in_and_new_hashes_stay_readable(backend: Backend
 
 async fn a_fresh_database_uses_argon2id_unless_told_otherwise(backend: Backend) {
     let db = TestDb::new(backend).await;
-    let auth = lectern::serve::state(config(&db, None)).await.expect("state");
+    let auth = lectern::serve::state(&config(&db, None)).await.expect("state");
     assert_eq!(auth.config.password_hash, HashAlgorithm::Argon2id);
     let client = TestClient::new(lectern::app(auth.clone()), Some(ORIGIN));
     let email = unique_email();
@@ -91,7 +92,7 @@ async fn a_fresh_database_uses_argon2id_unless_told_otherwise(backend: Backend) 
     assert!(stored_hash(&auth, &email).await.starts_with("$argon2id$"));
 
     let forced =
-        lectern::serve::state(config(&db, Some(HashAlgorithm::Scrypt))).await.expect("state");
+        lectern::serve::state(&config(&db, Some(HashAlgorithm::Scrypt))).await.expect("state");
     assert_eq!(forced.config.password_hash, HashAlgorithm::Scrypt, "LECTERN_PASSWORD_HASH wins");
 }
 

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
+use lectern_api::merge::ReaderMerge;
 use lectern_auth::guest::GuestMerge;
-use lectern_auth::guest::NoMerge;
 use lectern_auth::{Auth, AuthConfig, Secret};
 use lectern_store::{Store, StoreOptions};
 use lectern_testkit::{Backend, TestClient, TestDb, TestResponse};
@@ -22,11 +22,11 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn new(backend: Backend) -> Self {
-        Self::build(backend, |_| {}, Arc::new(NoMerge)).await
+        Self::build(backend, |_| {}, Arc::new(ReaderMerge)).await
     }
 
     pub async fn with(backend: Backend, configure: impl FnOnce(&mut AuthConfig)) -> Self {
-        Self::build(backend, configure, Arc::new(NoMerge)).await
+        Self::build(backend, configure, Arc::new(ReaderMerge)).await
     }
 
     pub async fn build(

@@ -1,0 +1,36 @@
+//! JSON request bodies for the reader API, with the identity routes' limits and errors:
+//! at most 64 KiB, `application/json` only, and a clear 400 for anything malformed.
+
+use axum::extract::{FromRequest, Request};
+use axum::http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _: &S) -> Result<Self, ApiError> {
+        let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+        let is_json = content_type.is_some_and(|v| {
+            v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json")
+        });
+        if !is_json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "Send the body as application/json",
+            ));
+        }
+        let bytes = lectern_auth::body::read_limited(req.into_body()).await?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| {
+            ApiError::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", "Invalid JSON in request body")
+        })?;
+        serde_json::from_value(value).map(Self).map_err(|err| {
+            ApiError::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", format!("[body] {err}"))
+        })
+    }
+}

@@ -1,0 +1,100 @@
+//! `GET /api/openapi.json`: the reader API's OpenAPI 3.1 document, generated from the
+//! handlers and their types. The profile's answers are described from the questionnaire in
+//! use, so the document always matches what validation accepts.
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{Modify, OpenApi};
+
+use crate::profile::{Kind, Questionnaire};
+use crate::state::Api;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Lectern reader API", description = "Profiles, chats and the tutor. Identity (`/api/auth/*`) speaks the Better Auth 1.7 protocol and is documented by Better Auth."),
+    paths(
+        crate::me::handler,
+        crate::profile::schema,
+        crate::profile::get,
+        crate::profile::put,
+        crate::profile::post,
+        crate::profile::patch,
+    ),
+    modifiers(&Security),
+)]
+struct ReaderApi;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "better-auth.session_token",
+                "The session cookie set by /api/auth sign-in (`__Secure-` prefixed on https)",
+            ))),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A session token (`set-auth-token`) or a JWT (`set-auth-jwt`, `/api/auth/token`)"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The `answers` field's schema: a reference to `ProfileAnswers`, which [`document`] adds.
+pub fn answers_ref() -> RefOr<Schema> {
+    RefOr::Ref(Ref::from_schema_name("ProfileAnswers"))
+}
+
+/// The whole document as JSON, with `ProfileAnswers` made from `questionnaire`.
+pub fn document(questionnaire: &Questionnaire) -> String {
+    let mut doc = ReaderApi::openapi();
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.schemas.insert("ProfileAnswers".into(), RefOr::T(answers_schema(questionnaire)));
+    doc.to_pretty_json().expect("an OpenAPI document serialises")
+}
+
+fn answers_schema(questionnaire: &Questionnaire) -> Schema {
+    let mut object = ObjectBuilder::new()
+        .description(Some("Answers by question id, as `GET /api/user/profile/schema` asks them"))
+        .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::FreeForm(
+            false,
+        )));
+    for q in &questionnaire.questions {
+        let values: Vec<&str> = q.options.iter().map(|o| o.value.as_str()).collect();
+        // `null` removes an answer (PATCH), so every answer may be null.
+        let nullable = |t| SchemaType::from_iter([t, Type::Null]);
+        let schema: Schema = match q.kind {
+            Kind::Single => ObjectBuilder::new()
+                .schema_type(nullable(Type::String))
+                .enum_values(Some(values.into_iter().map(Some).chain([None])))
+                .into(),
+            Kind::Text => ObjectBuilder::new()
+                .schema_type(nullable(Type::String))
+                .max_length(q.max_length)
+                .into(),
+            Kind::Multi => ArrayBuilder::new()
+                .schema_type(nullable(Type::Array))
+                .items(ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values)))
+                .unique_items(true)
+                .into(),
+        };
+        object = object.property(&q.id, schema);
+    }
+    object.into()
+}
+
+pub async fn serve(State(api): State<Api>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], api.openapi.clone()).into_response()
+}

@@ -1,0 +1,203 @@
+//! The reader's background profile: `GET /api/user/profile/schema`, and `GET`, `PUT`
+//! (also `POST`, the original design's path) and `PATCH /api/user/profile`.
+
+mod answers;
+mod questionnaire;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::SecondsFormat;
+use lectern_store::{IfRevision, Profile, ProfileWrite, UserId};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+pub use answers::{Answers, FieldError, FieldErrors};
+pub use questionnaire::{Choice, Kind, Question, Questionnaire, ShowIf, Summary};
+
+use crate::body::ApiJson;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::reader::SignedIn;
+use crate::state::Api;
+
+/// How often a partial update is retried when another write to the same profile won the
+/// race; each retry re-reads, so none is lost.
+const PATCH_ATTEMPTS: usize = 5;
+
+/// `{"answers":{"<question id>": value}}` (**contract**, DESIGN.md §5).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileBody {
+    #[schema(schema_with = crate::openapi::answers_ref)]
+    answers: Map<String, Value>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileView {
+    #[schema(schema_with = crate::openapi::answers_ref)]
+    answers: Map<String, Value>,
+    /// `softwareBackground` and `hardwareBackground` as the user now carries them.
+    software_background: Option<String>,
+    hardware_background: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl ProfileView {
+    fn new(api: &Api, profile: &Profile) -> Self {
+        let answers = current_answers(api, profile);
+        let summary = |which| answers.summary(&api.questionnaire, which);
+        Self {
+            software_background: summary(Summary::Software),
+            hardware_background: summary(Summary::Hardware),
+            answers: answers.0,
+            created_at: profile.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+            updated_at: profile.updated_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        }
+    }
+}
+
+/// The stored answers to questions the questionnaire still asks (an author may have
+/// removed some since).
+fn current_answers(api: &Api, profile: &Profile) -> Answers {
+    let stored: Map<String, Value> = serde_json::from_str(&profile.answers).unwrap_or_default();
+    Answers(stored.into_iter().filter(|(id, _)| api.questionnaire.question(id).is_some()).collect())
+}
+
+/// The questionnaire, for the widget's form.
+#[utoipa::path(get, path = "/api/user/profile/schema", operation_id = "getProfileSchema", tag = "profile",
+    responses((status = 200, description = "The questions", body = Questionnaire)))]
+pub async fn schema(State(api): State<Api>) -> Json<Questionnaire> {
+    Json(api.questionnaire.clone())
+}
+
+#[utoipa::path(get, path = "/api/user/profile", operation_id = "getProfile", tag = "profile",
+    security(("session_cookie" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The reader's profile", body = ProfileView),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No profile yet: show the questionnaire", body = ErrorBody),
+    ))]
+pub async fn get(
+    State(api): State<Api>,
+    SignedIn(reader): SignedIn,
+) -> ApiResult<Json<ProfileView>> {
+    let user = UserId(reader.id.as_str().to_owned());
+    let profile = api.store.profile(&user).await?.ok_or_else(not_found)?;
+    Ok(Json(ProfileView::new(&api, &profile)))
+}
+
+/// Creates or replaces the whole profile.
+#[utoipa::path(put, path = "/api/user/profile", operation_id = "putProfile", tag = "profile",
+    security(("session_cookie" = []), ("bearer" = [])),
+    request_body = ProfileBody,
+    responses(
+        (status = 200, description = "Replaced", body = ProfileView),
+        (status = 201, description = "Created", body = ProfileView),
+        (status = 400, description = "Invalid answers, with an error per question in `fields`", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Untrusted origin", body = ErrorBody),
+        (status = 413, description = "Body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+    ))]
+pub async fn put(
+    State(api): State<Api>,
+    SignedIn(reader): SignedIn,
+    ApiJson(body): ApiJson<ProfileBody>,
+) -> ApiResult<Response> {
+    let answers =
+        Answers::validate(&api.questionnaire, &body.answers).map_err(ApiError::Invalid)?;
+    let user = UserId(reader.id.as_str().to_owned());
+    let profile = save(&api, &user, &answers, IfRevision::Any).await?.ok_or_else(not_found)?;
+    let status = if profile.revision == 1 { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(ProfileView::new(&api, &profile))).into_response())
+}
+
+/// The original design's `POST /api/user/profile`: the same as `PUT`.
+#[utoipa::path(post, path = "/api/user/profile", operation_id = "postProfile", tag = "profile",
+    security(("session_cookie" = []), ("bearer" = [])),
+    request_body = ProfileBody,
+    responses(
+        (status = 200, description = "Replaced", body = ProfileView),
+        (status = 201, description = "Created", body = ProfileView),
+        (status = 400, description = "Invalid answers, with an error per question in `fields`", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Untrusted origin", body = ErrorBody),
+        (status = 413, description = "Body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+    ))]
+pub async fn post(
+    api: State<Api>,
+    reader: SignedIn,
+    body: ApiJson<ProfileBody>,
+) -> ApiResult<Response> {
+    put(api, reader, body).await
+}
+
+/// Changes some answers; `null` removes one. The result must still be a valid profile.
+#[utoipa::path(patch, path = "/api/user/profile", operation_id = "patchProfile", tag = "profile",
+    security(("session_cookie" = []), ("bearer" = [])),
+    request_body = ProfileBody,
+    responses(
+        (status = 200, description = "Updated (or created, if the answers make a whole profile)", body = ProfileView),
+        (status = 400, description = "Invalid answers, with an error per question in `fields`", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Untrusted origin", body = ErrorBody),
+        (status = 409, description = "Too many concurrent updates; try again", body = ErrorBody),
+        (status = 413, description = "Body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+    ))]
+pub async fn patch(
+    State(api): State<Api>,
+    SignedIn(reader): SignedIn,
+    ApiJson(body): ApiJson<ProfileBody>,
+) -> ApiResult<Json<ProfileView>> {
+    let user = UserId(reader.id.as_str().to_owned());
+    for _ in 0..PATCH_ATTEMPTS {
+        let current = api.store.profile(&user).await?;
+        let (mut merged, condition) = match &current {
+            Some(profile) => (current_answers(&api, profile).0, IfRevision::Is(profile.revision)),
+            None => (Map::new(), IfRevision::Absent),
+        };
+        merged.extend(body.answers.clone());
+        let answers = Answers::validate(&api.questionnaire, &merged).map_err(ApiError::Invalid)?;
+        if let Some(profile) = save(&api, &user, &answers, condition).await? {
+            return Ok(Json(ProfileView::new(&api, &profile)));
+        }
+    }
+    Err(ApiError::new(
+        StatusCode::CONFLICT,
+        "PROFILE_CHANGED",
+        "The profile changed while it was being updated; please try again",
+    ))
+}
+
+async fn save(
+    api: &Api,
+    user: &UserId,
+    answers: &Answers,
+    condition: IfRevision,
+) -> ApiResult<Option<Profile>> {
+    let json = Value::Object(answers.0.clone()).to_string();
+    let software = answers.summary(&api.questionnaire, Summary::Software);
+    let hardware = answers.summary(&api.questionnaire, Summary::Hardware);
+    let write = ProfileWrite {
+        user_id: user,
+        answers: &json,
+        software_summary: software.as_deref(),
+        hardware_summary: hardware.as_deref(),
+        now: chrono::Utc::now(),
+    };
+    let saved = api.store.save_profile(&write, condition).await?;
+    if saved.is_some() {
+        api.profiles.insert(user.as_str());
+    }
+    Ok(saved)
+}
+
+fn not_found() -> ApiError {
+    ApiError::not_found("PROFILE_NOT_FOUND", "No profile yet")
+}

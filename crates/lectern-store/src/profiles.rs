@@ -1,0 +1,129 @@
+//! Reader profiles (`reader_profile`): one per user, written together with the summaries
+//! Better Auth's clients see on the user (`softwareBackground`, `hardwareBackground`).
+
+use chrono::{DateTime, Utc};
+
+use crate::{Result, Store, UserId, with_pool};
+
+/// A stored profile. `answers` is the JSON object the reader API validated.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[sqlx(rename_all = "camelCase")]
+pub struct Profile {
+    pub user_id: UserId,
+    pub answers: String,
+    pub revision: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What a profile write stores.
+#[derive(Debug, Clone)]
+pub struct ProfileWrite<'a> {
+    pub user_id: &'a UserId,
+    pub answers: &'a str,
+    pub software_summary: Option<&'a str>,
+    pub hardware_summary: Option<&'a str>,
+    pub now: DateTime<Utc>,
+}
+
+/// The condition a write needs, so read-modify-write callers never lose a concurrent write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfRevision {
+    /// Create or replace, whatever is there.
+    Any,
+    /// Only if the user has no profile yet.
+    Absent,
+    /// Only if the profile is still at this revision.
+    Is(i64),
+}
+
+const COLUMNS: &str = r#""userId", "answers", "revision", "createdAt", "updatedAt""#;
+
+impl Store {
+    pub async fn profile(&self, user: &UserId) -> Result<Option<Profile>> {
+        let sql = format!(r#"SELECT {COLUMNS} FROM "reader_profile" WHERE "userId" = $1"#);
+        Ok(with_pool!(self, |p| sqlx::query_as(&sql).bind(user).fetch_optional(p).await)?)
+    }
+
+    /// Writes the profile and mirrors its summaries on the user in one transaction.
+    /// `None` when `condition` did not hold (or the user is gone): nothing was written.
+    pub async fn save_profile(
+        &self,
+        write: &ProfileWrite<'_>,
+        condition: IfRevision,
+    ) -> Result<Option<Profile>> {
+        let sql = match condition {
+            IfRevision::Any => format!(
+                r#"INSERT INTO "reader_profile" ({COLUMNS}) VALUES ($1, $2, 1, $3, $3)
+                   ON CONFLICT ("userId") DO UPDATE SET "answers" = excluded."answers",
+                   "revision" = "reader_profile"."revision" + 1, "updatedAt" = excluded."updatedAt"
+                   RETURNING {COLUMNS}"#
+            ),
+            IfRevision::Absent => format!(
+                r#"INSERT INTO "reader_profile" ({COLUMNS}) VALUES ($1, $2, 1, $3, $3)
+                   ON CONFLICT ("userId") DO NOTHING RETURNING {COLUMNS}"#
+            ),
+            IfRevision::Is(revision) => format!(
+                r#"UPDATE "reader_profile" SET "answers" = $2, "revision" = "revision" + 1,
+                   "updatedAt" = $3 WHERE "userId" = $1 AND "revision" = {revision}
+                   RETURNING {COLUMNS}"#
+            ),
+        };
+        // The user's summaries change, so cached sessions (and the JWTs made from them)
+        // must be read again.
+        self.cache.evict_user(write.user_id.as_str());
+        let saved = with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let saved: Option<Profile> = sqlx::query_as(&sql)
+                .bind(write.user_id)
+                .bind(write.answers)
+                .bind(write.now)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if saved.is_some() {
+                sqlx::query(
+                    r#"UPDATE "user" SET "softwareBackground" = $2, "hardwareBackground" = $3, "updatedAt" = $4 WHERE "id" = $1"#,
+                )
+                .bind(write.user_id)
+                .bind(write.software_summary)
+                .bind(write.hardware_summary)
+                .bind(write.now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await.map(|()| saved)
+        })?;
+        Ok(saved)
+    }
+
+    /// Gives `guest`'s profile to `account` when the account has none (the account's own
+    /// answers win), mirroring the summaries too. Part of the guest merge.
+    pub async fn move_profile(&self, guest: &UserId, account: &UserId) -> Result<bool> {
+        self.cache.evict_user(account.as_str());
+        let moved = with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let moved = sqlx::query(
+                r#"UPDATE "reader_profile" SET "userId" = $2 WHERE "userId" = $1
+                   AND NOT EXISTS (SELECT 1 FROM "reader_profile" WHERE "userId" = $2)"#,
+            )
+            .bind(guest)
+            .bind(account)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if moved > 0 {
+                sqlx::query(
+                    r#"UPDATE "user" SET "softwareBackground" = g."softwareBackground", "hardwareBackground" = g."hardwareBackground"
+                       FROM (SELECT "softwareBackground", "hardwareBackground" FROM "user" WHERE "id" = $1) AS g
+                       WHERE "user"."id" = $2"#,
+                )
+                .bind(guest)
+                .bind(account)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await.map(|()| moved > 0)
+        })?;
+        Ok(moved)
+    }
+}
