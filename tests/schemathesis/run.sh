@@ -48,7 +48,7 @@ fi
 # fuzz NAME DATABASE_URL: one server, one reader, one schemathesis run.
 fuzz() {
   local name=$1 url=$2 base="http://127.0.0.1:$PORT"
-  DATABASE_URL=$url LECTERN_RATE_LIMIT=off BETTER_AUTH_URL=$base \
+  DATABASE_URL=$url LECTERN_RATE_LIMIT=off BETTER_AUTH_URL=$base LECTERN_INDEX_DIR=$WORK/index-$name \
     "$LECTERN_BIN" serve --addr "127.0.0.1:$PORT" >"$LOGS/$name.server.log" 2>&1 &
   PID=$!
   for _ in $(seq 100); do

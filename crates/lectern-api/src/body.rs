@@ -1,7 +1,9 @@
-//! JSON request bodies for the reader API, with the identity routes' limits and errors:
-//! at most 64 KiB, `application/json` only, and a clear 400 for anything malformed.
+//! JSON request bodies and query strings for the reader API, with the identity routes'
+//! limits and errors: at most 64 KiB, `application/json` only, and a clear 400 for anything
+//! malformed.
 
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
@@ -31,6 +33,21 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         })?;
         serde_json::from_value(value).map(Self).map_err(|err| {
             ApiError::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", format!("[body] {err}"))
+        })
+    }
+}
+
+/// A query string deserialised into `T`; a malformed one is a 400 in the API's shape.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        serde_urlencoded::from_str(query).map(Self).map_err(|err| {
+            ApiError::new(StatusCode::BAD_REQUEST, "INVALID_QUERY", format!("[query] {err}"))
         })
     }
 }

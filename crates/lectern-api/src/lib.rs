@@ -1,8 +1,9 @@
 //! Lectern's reader API under `/api`: who the reader is (`/api/me`), their background
-//! profile and the gate it guards, and the OpenAPI document. Conversations and the tutor
-//! arrive with issue 5, behind [`Profiled`].
+//! profile and the gate it guards ([`Profiled`]), conversations with the tutor, the guest
+//! merge, and the OpenAPI document.
 
 mod body;
+pub mod chat;
 mod error;
 pub mod gate;
 pub mod guard;
@@ -12,6 +13,7 @@ pub mod openapi;
 pub mod profile;
 mod reader;
 mod state;
+pub mod tutor;
 
 pub use body::ApiJson;
 pub use error::{ApiError, ApiResult};

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiResult, ErrorBody};
 use crate::gate::has_profile;
+use crate::openapi::SignedInErrors;
 use crate::reader::SignedIn;
 use crate::state::Api;
 
@@ -51,8 +52,8 @@ fn iso(at: Option<DateTime<Utc>>) -> Option<String> {
     security(("session_cookie" = []), ("bearer" = [])),
     responses(
         (status = 200, description = "The verified reader", body = Me),
-        (status = 401, description = "No valid credential", body = ErrorBody),
         (status = 503, description = "The issuer's keys cannot be fetched", body = ErrorBody),
+        SignedInErrors,
     ))]
 pub async fn handler(State(api): State<Api>, SignedIn(reader): SignedIn) -> ApiResult<Response> {
     let profile_complete = has_profile(&api, reader.id.as_str()).await?;

@@ -8,8 +8,9 @@ use axum::response::{IntoResponse, Response};
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr};
-use utoipa::{Modify, OpenApi};
+use utoipa::{IntoResponses, Modify, OpenApi};
 
+use crate::error::ErrorBody;
 use crate::profile::{Kind, Questionnaire};
 use crate::state::Api;
 
@@ -23,12 +24,49 @@ use crate::state::Api;
         crate::profile::put,
         crate::profile::post,
         crate::profile::patch,
+        crate::chat::list,
+        crate::chat::create,
+        crate::chat::get,
+        crate::chat::rename,
+        crate::chat::delete,
+        crate::chat::ask::ask,
+        crate::chat::feedback::rate,
+        crate::merge::explicit,
     ),
     modifiers(&Security),
 )]
 struct ReaderApi;
 
 struct Security;
+
+/// What every endpoint for signed-in readers may answer.
+#[derive(Debug, IntoResponses)]
+pub enum SignedInErrors {
+    /// No credential, or one that does not verify.
+    #[response(status = 401)]
+    Unauthorized(ErrorBody<'static>),
+    /// `PROFILE_REQUIRED` on the tutor's endpoints (answer the questionnaire first), or a
+    /// write from an untrusted origin.
+    #[response(status = 403)]
+    Forbidden(ErrorBody<'static>),
+    /// Too many requests; `X-Retry-After` says when to try again.
+    #[response(status = 429)]
+    TooMany(ErrorBody<'static>),
+}
+
+/// What an endpoint that reads a JSON body may answer about it.
+#[derive(Debug, IntoResponses)]
+pub enum BodyErrors {
+    /// An invalid body or field; the code says which.
+    #[response(status = 400)]
+    BadRequest(ErrorBody<'static>),
+    /// A body over 64 KiB.
+    #[response(status = 413)]
+    TooLarge(ErrorBody<'static>),
+    /// A body that is not `application/json`.
+    #[response(status = 415)]
+    NotJson(ErrorBody<'static>),
+}
 
 impl Modify for Security {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {

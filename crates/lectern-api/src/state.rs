@@ -13,6 +13,7 @@ use lectern_verify::{CachePolicy, JwkSet, JwtConfig, JwtVerifier, KeySource, Ver
 use crate::gate::KnownProfiles;
 use crate::openapi;
 use crate::profile::Questionnaire;
+use crate::tutor::Tutor;
 
 #[derive(Debug, Clone)]
 pub struct Api(Arc<Inner>);
@@ -27,6 +28,8 @@ pub struct Inner {
     pub questionnaire: Questionnaire,
     pub limiter: RateLimiter,
     pub profiles: KnownProfiles,
+    /// The book's index and the answerer; `None` where no book is loaded.
+    pub tutor: Option<Arc<Tutor>>,
     /// `/api/openapi.json`, made once: it describes this questionnaire's answers.
     pub openapi: String,
 }
@@ -63,6 +66,7 @@ impl Api {
         store: Store,
         settings: Settings,
         questionnaire: Questionnaire,
+        tutor: Option<Arc<Tutor>>,
     ) -> Self {
         let openapi = openapi::document(&questionnaire);
         Self(Arc::new(Inner {
@@ -73,15 +77,21 @@ impl Api {
             questionnaire,
             limiter: RateLimiter::default(),
             profiles: KnownProfiles::default(),
+            tutor,
             openapi,
         }))
     }
 
     /// `--role all`: the identity server's own store, settings and keys.
-    pub fn in_process(auth: &Auth, questionnaire: Questionnaire) -> Result<Self, String> {
+    pub fn in_process(
+        auth: &Auth,
+        questionnaire: Questionnaire,
+        tutor: Option<Arc<Tutor>>,
+    ) -> Result<Self, String> {
         let verifier = in_process_verifier(auth)?;
         let settings = Settings::from(&auth.config);
-        Ok(Self::new(verifier, Some(auth.clone()), auth.store.clone(), settings, questionnaire))
+        let store = auth.store.clone();
+        Ok(Self::new(verifier, Some(auth.clone()), store, settings, questionnaire, tutor))
     }
 }
 

@@ -103,13 +103,17 @@ fn ip_key(ip: IpAddr) -> String {
     }
 }
 
-/// Window and maximum for `path` (relative to `/api/auth`), Better Auth's default rules.
+/// Window and maximum for `path` (relative to `/api/auth`), Better Auth's default rules;
+/// and for the reader API's buckets (`/api/…`), its default and the tutor's.
 fn rule(path: &str) -> (Duration, u32) {
     const TEN_S: Duration = Duration::from_secs(10);
     const MINUTE: Duration = Duration::from_secs(60);
     let strict = ["/sign-in", "/sign-up", "/change-password", "/change-email"];
     let mail = ["/request-password-reset", "/send-verification-email", "/forget-password"];
-    if strict.iter().any(|p| path.starts_with(p)) {
+    // Asking the tutor costs a model call: a question every few seconds is a fast reader.
+    if path.starts_with("/api/chats/") && path.ends_with("/messages") {
+        (MINUTE, 20)
+    } else if strict.iter().any(|p| path.starts_with(p)) {
         (TEN_S, 3)
     } else if mail.iter().any(|p| path.starts_with(p)) {
         (MINUTE, 3)

@@ -6,6 +6,7 @@
 //! each backend by [`with_pool!`], so the two backends cannot drift apart.
 
 mod cache;
+mod chats;
 mod error;
 mod jwks;
 mod models;
@@ -23,10 +24,12 @@ use sqlx::{PgPool, SqlitePool};
 
 use cache::SessionCache;
 
+pub use chats::{Chat, Feedback, Merged, Message, MessageWithFeedback, Outcome};
 pub use error::StoreError;
 pub use jwks::JwkRow;
 pub use models::{
-    CREDENTIAL_PROVIDER, CredentialAccount, NewUser, Session, SessionId, User, UserId, UserPatch,
+    CREDENTIAL_PROVIDER, ChatId, CredentialAccount, MessageId, NewUser, Session, SessionId, User,
+    UserId, UserPatch,
 };
 pub use profiles::{IfRevision, Profile, ProfileWrite};
 

@@ -33,6 +33,14 @@ string_id!(
     /// `session.id`, never the session token.
     SessionId
 );
+string_id!(
+    /// `chat.id`: a conversation with the tutor.
+    ChatId
+);
+string_id!(
+    /// `chat_message.id`: time-ordered, so ordering by id is ordering by creation.
+    MessageId
+);
 
 /// A row of Better Auth's `user` table.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]

@@ -95,35 +95,4 @@ impl Store {
         })?;
         Ok(saved)
     }
-
-    /// Gives `guest`'s profile to `account` when the account has none (the account's own
-    /// answers win), mirroring the summaries too. Part of the guest merge.
-    pub async fn move_profile(&self, guest: &UserId, account: &UserId) -> Result<bool> {
-        self.cache.evict_user(account.as_str());
-        let moved = with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
-            let moved = sqlx::query(
-                r#"UPDATE "reader_profile" SET "userId" = $2 WHERE "userId" = $1
-                   AND NOT EXISTS (SELECT 1 FROM "reader_profile" WHERE "userId" = $2)"#,
-            )
-            .bind(guest)
-            .bind(account)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if moved > 0 {
-                sqlx::query(
-                    r#"UPDATE "user" SET "softwareBackground" = g."softwareBackground", "hardwareBackground" = g."hardwareBackground"
-                       FROM (SELECT "softwareBackground", "hardwareBackground" FROM "user" WHERE "id" = $1) AS g
-                       WHERE "user"."id" = $2"#,
-                )
-                .bind(guest)
-                .bind(account)
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await.map(|()| moved > 0)
-        })?;
-        Ok(moved)
-    }
 }

@@ -147,7 +147,7 @@ impl TestRequest<'_> {
         self
     }
 
-    pub async fn send(self) -> TestResponse {
+    fn into_request(self) -> Request<Body> {
         let mut request = Request::builder().method(self.method).uri(&self.path);
         for (name, value) in &self.headers {
             request = request.header(name, value);
@@ -159,11 +159,29 @@ impl TestRequest<'_> {
         }
         let mut request = request.body(Body::from(self.body)).expect("a valid request");
         request.extensions_mut().insert(ConnectInfo(self.client.peer));
-        let response = self.client.app.clone().oneshot(request).await.expect("infallible router");
+        request
+    }
+
+    pub async fn send(self) -> TestResponse {
+        let client = self.client;
+        let request = self.into_request();
+        let response = client.app.clone().oneshot(request).await.expect("infallible router");
         let (parts, body) = response.into_parts();
         let bytes = body.collect().await.expect("response body").to_bytes().to_vec();
-        self.client.store_cookies(&parts.headers);
+        client.store_cookies(&parts.headers);
         TestResponse { status: parts.status, headers: parts.headers, body: bytes }
+    }
+
+    /// Reads the response's first body frame, then drops the response, as a browser tab
+    /// closed in the middle of a stream does. Returns the status.
+    pub async fn send_and_leave(self) -> StatusCode {
+        let client = self.client;
+        let response =
+            client.app.clone().oneshot(self.into_request()).await.expect("infallible router");
+        let status = response.status();
+        let mut body = response.into_body();
+        body.frame().await.expect("a first frame").expect("readable");
+        status
     }
 }
 

@@ -1,9 +1,10 @@
 //! Test support for Lectern (dev-only): a fresh database per test on either backend, an
-//! in-process HTTP client with a browser-like cookie jar, and a macro that runs one test
-//! body on SQLite and on PostgreSQL.
+//! in-process HTTP client with a browser-like cookie jar, a macro that runs one test body on
+//! SQLite and on PostgreSQL, and a fake OpenAI-compatible model server ([`llm::FakeLlm`]).
 
 mod client;
 mod db;
+pub mod llm;
 
 pub use client::{TestClient, TestRequest, TestResponse};
 pub use db::{Backend, TestDb};

@@ -32,6 +32,7 @@ pub struct Config {
     pub verify: crate::serve::Strategy,
     /// `LECTERN_PROFILE_SCHEMA`: the author's questionnaire, or the built-in one.
     pub questionnaire: lectern_api::profile::Questionnaire,
+    pub book: crate::book::BookConfig,
 }
 
 /// Where settings come from: the process environment, or a map in tests.
@@ -212,6 +213,7 @@ impl Config {
             session_cache_ttl,
             verify,
             questionnaire,
+            book: crate::book::BookConfig::from_vars(vars)?,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! The `lectern` binary's library half: configuration, the URL map and the middleware
 //! stack, so integration tests drive exactly what `lectern serve` runs.
 
+pub mod book;
 pub mod config;
 mod health;
 pub mod keys;
@@ -8,4 +9,4 @@ mod middleware;
 pub mod router;
 pub mod serve;
 
-pub use router::{app, app_with};
+pub use router::{Reading, app, app_with};

@@ -30,7 +30,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the identity server (and, as they arrive, the reader API and widget).
+    /// Serve identity (/api/auth), the reader API and the tutor.
     Serve {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:3000", env = "LECTERN_ADDR")]
@@ -45,6 +45,13 @@ enum Command {
     },
     /// Apply database migrations to DATABASE_URL and exit.
     Migrate,
+    /// Build the tutor's search index of the book (LECTERN_BOOK_DIR, or the bundled sample
+    /// book) in LECTERN_INDEX_DIR. `serve` does this on start when the book changed.
+    Index {
+        /// Rebuild even if the index is current.
+        #[arg(long)]
+        force: bool,
+    },
     /// Manage the JWT signing keys (the `jwks` table).
     Keys {
         #[command(subcommand)]
@@ -125,6 +132,10 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             lectern::serve::connect(&config::database_url(&Env)).await?;
             tracing::info!("migrations applied");
         }
+        Command::Index { force } => {
+            let book = lectern::book::BookConfig::from_vars(&Env)?;
+            tokio::task::spawn_blocking(move || lectern::book::run_index(&book, force)).await??;
+        }
         Command::Keys { command } => {
             let config = Config::from_vars(DEFAULT_ADDR.parse()?, &Env)?;
             match command {
@@ -156,8 +167,8 @@ async fn healthcheck(addr: SocketAddr) -> ExitCode {
 
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tantivy=warn"));
     let json = std::env::var("LECTERN_LOG_FORMAT").is_ok_and(|f| f == "json");
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()

@@ -1,9 +1,13 @@
 //! The whole URL map of the service, for each role.
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::routing::{get, post};
 use lectern_api::Api;
 use lectern_api::profile::{self, Questionnaire};
+use lectern_api::tutor::Tutor;
+use lectern_api::{chat, merge};
 use lectern_auth::Auth;
 use lectern_auth::origin::TrustedOrigins;
 use lectern_auth::routes::{
@@ -14,15 +18,23 @@ use lectern_store::Store;
 
 use crate::{health, middleware};
 
-/// `--role all` with the built-in questionnaire.
+/// What the reader API serves besides identity: the questionnaire and the tutor.
+#[derive(Debug, Default)]
+pub struct Reading {
+    pub questionnaire: Questionnaire,
+    /// `None`: no book loaded, so asking answers 503.
+    pub tutor: Option<Arc<Tutor>>,
+}
+
+/// `--role all` with the built-in questionnaire and no book.
 pub fn app(auth: Auth) -> Router {
-    app_with(auth, Questionnaire::default())
+    app_with(auth, Reading::default())
 }
 
 /// `--role all`: identity and reader API in one process; the API reads sessions and keys
 /// in process. `serve` and the tests both use it.
-pub fn app_with(auth: Auth, questionnaire: Questionnaire) -> Router {
-    let api = Api::in_process(&auth, questionnaire)
+pub fn app_with(auth: Auth, reading: Reading) -> Router {
+    let api = Api::in_process(&auth, reading.questionnaire, reading.tutor)
         .expect("the base URL was validated with the configuration");
     let trusted = auth.config.trusted_origins.clone();
     let store = auth.store.clone();
@@ -72,7 +84,14 @@ fn reader_api(api: Api) -> Router {
         .route(
             "/api/user/profile",
             get(profile::get).put(profile::put).post(profile::post).patch(profile::patch),
-        );
+        )
+        .route("/api/chats", get(chat::list).post(chat::create))
+        .route("/api/chats/{id}", get(chat::get).patch(chat::rename).delete(chat::delete))
+        .route("/api/chats/{id}/messages", post(chat::ask::ask))
+        .route("/api/chats/{id}/messages/{message}/feedback", post(chat::feedback::rate))
+        .route("/api/chat/session/merge", post(merge::explicit))
+        // The original design's path (DESIGN.md §5).
+        .route("/api/chatkit/merge", post(merge::explicit));
     middleware::reader_api(routes, &api).with_state(api)
 }
 

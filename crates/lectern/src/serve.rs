@@ -103,6 +103,21 @@ async fn verifier(
     })
 }
 
+/// Answers left `streaming` this long ago lost their process; they are marked interrupted.
+const STALE_ANSWER: Duration = Duration::from_secs(600);
+
+async fn interrupt_stale_answers(store: &Store) -> anyhow::Result<()> {
+    let before = chrono::Utc::now() - STALE_ANSWER;
+    let interrupted = store.interrupt_stale(before).await?;
+    if interrupted > 0 {
+        tracing::warn!(
+            answers = interrupted,
+            "answers cut off by an earlier stop marked interrupted"
+        );
+    }
+    Ok(())
+}
+
 /// How long in-flight requests get to finish after SIGINT or SIGTERM.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -112,7 +127,10 @@ pub async fn run(addr: SocketAddr, role: Role, config: Config) -> anyhow::Result
     let (app, store) = match role {
         Role::All => {
             let auth = state(&config).await?;
-            (crate::app_with(auth.clone(), config.questionnaire), auth.store.clone())
+            interrupt_stale_answers(&auth.store).await?;
+            let tutor = Some(config.book.clone().tutor().await?);
+            let reading = crate::Reading { questionnaire: config.questionnaire, tutor };
+            (crate::app_with(auth.clone(), reading), auth.store.clone())
         }
         Role::Auth => {
             let auth = state(&config).await?;
@@ -123,12 +141,15 @@ pub async fn run(addr: SocketAddr, role: Role, config: Config) -> anyhow::Result
             let store = connect(&config.database_url).await?;
             tracing::info!(auth_url = %auth_url, strategy = ?config.verify, "reader API ready");
             let settings = lectern_api::Settings::from(&config.auth);
+            interrupt_stale_answers(&store).await?;
+            let tutor = Some(config.book.clone().tutor().await?);
             let api = lectern_api::Api::new(
                 verifier,
                 None,
                 store.clone(),
                 settings,
                 config.questionnaire,
+                tutor,
             );
             (crate::router::api_role(api, store.clone(), config.auth.trusted_origins), store)
         }

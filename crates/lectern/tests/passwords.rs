@@ -26,6 +26,8 @@ fn config(db: &TestDb, password_hash: Option<HashAlgorithm>) -> Config {
         session_cache_ttl: std::time::Duration::from_secs(60),
         verify: lectern::serve::Strategy::Jwks,
         questionnaire: Default::default(),
+        book: lectern::book::BookConfig::from_vars(&std::collections::HashMap::new())
+            .expect("defaults"),
     }
 }
 

@@ -19,8 +19,20 @@ pub use questionnaire::{Choice, Kind, Question, Questionnaire, ShowIf, Summary};
 
 use crate::body::ApiJson;
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::openapi::{BodyErrors, SignedInErrors};
 use crate::reader::SignedIn;
 use crate::state::Api;
+
+/// What a whole-profile write answers.
+#[derive(Debug, utoipa::IntoResponses)]
+pub enum ProfileWritten {
+    /// Replaced.
+    #[response(status = 200)]
+    Replaced(ProfileView),
+    /// Created.
+    #[response(status = 201)]
+    Created(ProfileView),
+}
 
 /// How often a partial update is retried when another write to the same profile won the
 /// race; each retry re-reads, so none is lost.
@@ -78,8 +90,8 @@ pub async fn schema(State(api): State<Api>) -> Json<Questionnaire> {
     security(("session_cookie" = []), ("bearer" = [])),
     responses(
         (status = 200, description = "The reader's profile", body = ProfileView),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No profile yet: show the questionnaire", body = ErrorBody),
+        SignedInErrors,
     ))]
 pub async fn get(
     State(api): State<Api>,
@@ -92,17 +104,8 @@ pub async fn get(
 
 /// Creates or replaces the whole profile.
 #[utoipa::path(put, path = "/api/user/profile", operation_id = "putProfile", tag = "profile",
-    security(("session_cookie" = []), ("bearer" = [])),
-    request_body = ProfileBody,
-    responses(
-        (status = 200, description = "Replaced", body = ProfileView),
-        (status = 201, description = "Created", body = ProfileView),
-        (status = 400, description = "Invalid answers, with an error per question in `fields`", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Untrusted origin", body = ErrorBody),
-        (status = 413, description = "Body over 64 KiB", body = ErrorBody),
-        (status = 415, description = "Not JSON", body = ErrorBody),
-    ))]
+    security(("session_cookie" = []), ("bearer" = [])), request_body = ProfileBody,
+    responses(ProfileWritten, SignedInErrors, BodyErrors))]
 pub async fn put(
     State(api): State<Api>,
     SignedIn(reader): SignedIn,
@@ -118,17 +121,8 @@ pub async fn put(
 
 /// The original design's `POST /api/user/profile`: the same as `PUT`.
 #[utoipa::path(post, path = "/api/user/profile", operation_id = "postProfile", tag = "profile",
-    security(("session_cookie" = []), ("bearer" = [])),
-    request_body = ProfileBody,
-    responses(
-        (status = 200, description = "Replaced", body = ProfileView),
-        (status = 201, description = "Created", body = ProfileView),
-        (status = 400, description = "Invalid answers, with an error per question in `fields`", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Untrusted origin", body = ErrorBody),
-        (status = 413, description = "Body over 64 KiB", body = ErrorBody),
-        (status = 415, description = "Not JSON", body = ErrorBody),
-    ))]
+    security(("session_cookie" = []), ("bearer" = [])), request_body = ProfileBody,
+    responses(ProfileWritten, SignedInErrors, BodyErrors))]
 pub async fn post(
     api: State<Api>,
     reader: SignedIn,
@@ -139,16 +133,12 @@ pub async fn post(
 
 /// Changes some answers; `null` removes one. The result must still be a valid profile.
 #[utoipa::path(patch, path = "/api/user/profile", operation_id = "patchProfile", tag = "profile",
-    security(("session_cookie" = []), ("bearer" = [])),
-    request_body = ProfileBody,
+    security(("session_cookie" = []), ("bearer" = [])), request_body = ProfileBody,
     responses(
         (status = 200, description = "Updated (or created, if the answers make a whole profile)", body = ProfileView),
-        (status = 400, description = "Invalid answers, with an error per question in `fields`", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Untrusted origin", body = ErrorBody),
         (status = 409, description = "Too many concurrent updates; try again", body = ErrorBody),
-        (status = 413, description = "Body over 64 KiB", body = ErrorBody),
-        (status = 415, description = "Not JSON", body = ErrorBody),
+        SignedInErrors,
+        BodyErrors,
     ))]
 pub async fn patch(
     State(api): State<Api>,

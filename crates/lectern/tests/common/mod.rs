@@ -1,13 +1,15 @@
 //! The application under test: the real router on a fresh database of either backend.
 #![allow(dead_code)] // each test binary uses a different part of this module
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use lectern_api::merge::ReaderMerge;
+use lectern_api::tutor::Tutor;
 use lectern_auth::guest::GuestMerge;
 use lectern_auth::{Auth, AuthConfig, Secret};
 use lectern_store::{Store, StoreOptions};
 use lectern_testkit::{Backend, TestClient, TestDb, TestResponse};
+use lectern_tutor::{Answerer, Book, Index};
 use serde_json::{Value, json};
 
 pub const ORIGIN: &str = "http://localhost:3000";
@@ -34,6 +36,22 @@ impl TestApp {
         configure: impl FnOnce(&mut AuthConfig),
         merge: Arc<dyn GuestMerge>,
     ) -> Self {
+        Self::build_with(backend, configure, merge, lectern::Reading::default()).await
+    }
+
+    /// With the sample book's index and `answerer` behind the reader API.
+    pub async fn with_tutor(backend: Backend, answerer: Answerer) -> Self {
+        let tutor = Tutor { index: sample_index(), answerer, top_k: 3 };
+        let reading = lectern::Reading { tutor: Some(Arc::new(tutor)), ..Default::default() };
+        Self::build_with(backend, |_| {}, Arc::new(ReaderMerge), reading).await
+    }
+
+    pub async fn build_with(
+        backend: Backend,
+        configure: impl FnOnce(&mut AuthConfig),
+        merge: Arc<dyn GuestMerge>,
+        reading: lectern::Reading,
+    ) -> Self {
         let db = TestDb::new(backend).await;
         let store = Store::connect(&db.url, &StoreOptions::default()).await.expect("connect");
         store.migrate().await.expect("migrate");
@@ -42,7 +60,7 @@ impl TestApp {
         config.hash_workers = 2;
         configure(&mut config);
         let auth = Auth::with_merge(store, config, merge);
-        let client = TestClient::new(lectern::app(auth.clone()), Some(ORIGIN));
+        let client = TestClient::new(lectern::app_with(auth.clone(), reading), Some(ORIGIN));
         Self { auth, client, db }
     }
 
@@ -50,6 +68,19 @@ impl TestApp {
     pub fn browser(&self) -> TestClient {
         self.client.fork(std::net::SocketAddr::from(([127, 0, 0, 2], 50001)))
     }
+}
+
+/// The sample book's index, built once per test binary.
+pub fn sample_index() -> Index {
+    static INDEX: OnceLock<Index> = OnceLock::new();
+    INDEX
+        .get_or_init(|| {
+            let dir =
+                std::env::temp_dir().join(format!("lectern-test-index-{}", std::process::id()));
+            let book = Book::bundled("/docs").expect("the bundled book");
+            Index::open_or_build(&book, &dir, |_, _| {}).expect("index").0
+        })
+        .clone()
 }
 
 pub fn unique_email() -> String {
@@ -80,4 +111,19 @@ pub async fn sign_in(client: &TestClient, email: &str, password: &str) -> TestRe
 
 pub async fn session(client: &TestClient) -> Value {
     client.get("/api/auth/get-session").send().await.assert_ok()
+}
+
+/// Answers the questionnaire for `client` (past the gate) at this experience level with this
+/// robotics hardware.
+pub async fn with_profile(client: &TestClient, level: &str, hardware: &str) {
+    let answers = json!({
+        "softwareExperience": level, "operatingSystem": "linux", "gpu": "none",
+        "roboticsHardware": [hardware]
+    });
+    let res = client
+        .request(axum::http::Method::PUT, "/api/user/profile")
+        .json(&json!({ "answers": answers }))
+        .send()
+        .await;
+    assert!(res.status.is_success(), "{}", String::from_utf8_lossy(&res.body));
 }

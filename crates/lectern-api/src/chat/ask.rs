@@ -1,0 +1,258 @@
+//! `POST /api/chats/:id/messages` (**contract**, DESIGN.md §5): ask the tutor. The answer
+//! streams as Server-Sent Events: `sources`, then `token`s, then `done` or `error`.
+//!
+//! The question is stored before generation starts. Generation runs in a task of its own,
+//! so a reader who closes the tab still gets the answer saved; what the model wrote is
+//! checkpointed while it streams, and a model failure leaves an `interrupted` answer with
+//! its error code, never a silent loss.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::{Stream, StreamExt};
+use lectern_store::{Message, MessageId, Outcome, UserId};
+use lectern_tutor::{AnswerRequest, Background, Passage, Role, Turn};
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::mpsc;
+use utoipa::ToSchema;
+
+use super::{Source, UNTITLED, ids, now, owned_chat, owner};
+use crate::body::ApiJson;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::gate::Profiled;
+use crate::openapi::{BodyErrors, SignedInErrors};
+use crate::profile::Answers;
+use crate::state::Api;
+use crate::tutor::{Tutor, background};
+
+const MAX_QUESTION: usize = 4000;
+/// Earlier messages given to the answerer (it keeps what fits its own budget).
+const HISTORY: u32 = 12;
+/// How often a streaming answer's text so far is saved.
+const CHECKPOINT: Duration = Duration::from_secs(2);
+/// Characters of the first question that name an untitled chat.
+const TITLE_FROM_QUESTION: usize = 60;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Ask {
+    /// The question, 1-4000 characters.
+    content: String,
+}
+
+/// One Server-Sent Event of the answer (**contract**): `sources` (`data`: the cited passages,
+/// `[{"title","url","snippet"}]`), `token` (`{"text"}`, many), then `done` (`{"messageId"}`)
+/// or `error` (`{"code","message"}`). `data` is JSON text.
+#[derive(Debug, ToSchema)]
+pub struct AskEvent {
+    #[schema(pattern = "^(sources|token|done|error)$")]
+    pub event: String,
+    pub data: String,
+}
+
+/// What the generation task tells the response stream.
+enum Update {
+    Token(String),
+    Done(MessageId),
+    Failed { code: &'static str, message: &'static str },
+}
+
+/// Asks the tutor. The response is `text/event-stream`: `event: sources`
+/// (`data: [{"title","url","snippet"}]`), `event: token` (`data: {"text"}`, many), then
+/// `event: done` (`data: {"messageId"}`) or `event: error` (`data: {"code","message"}`).
+#[utoipa::path(post, path = "/api/chats/{id}/messages", operation_id = "ask", tag = "chats",
+    params(("id" = String, Path, description = "The chat's id")), request_body = Ask,
+    security(("session_cookie" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The answer as Server-Sent Events", content_type = "text/event-stream", body = AskEvent),
+        (status = 404, description = "No such chat of the caller's", body = ErrorBody),
+        (status = 503, description = "No book index is loaded", body = ErrorBody),
+        SignedInErrors,
+        BodyErrors,
+    ))]
+pub async fn ask(
+    State(api): State<Api>,
+    Profiled(reader): Profiled,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Ask>,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let question = body.content.trim().to_owned();
+    if question.is_empty() || question.chars().count() > MAX_QUESTION {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "INVALID_QUESTION",
+            format!("A question has 1 to {MAX_QUESTION} characters"),
+        ));
+    }
+    let tutor = api.tutor.clone().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "TUTOR_UNAVAILABLE",
+            "The tutor is not available on this server",
+        )
+    })?;
+    let owner = owner(&reader);
+    let chat = owned_chat(&api, &owner, &id).await?;
+    let earlier = api.store.messages(&owner, &chat.id, None, HISTORY).await?;
+    let history: Vec<Turn> = earlier
+        .iter()
+        .rev()
+        .filter(|m| m.message.status == "complete" && !m.message.content.is_empty())
+        .map(|m| Turn {
+            role: if m.message.role == "user" { Role::User } else { Role::Assistant },
+            content: m.message.content.clone(),
+        })
+        .collect();
+    let background = reader_background(&api, &owner).await?;
+    let passages = retrieve(&tutor, &question, &background).await?;
+    let sources: Vec<Source> = passages
+        .iter()
+        .map(|p| Source { title: p.title.clone(), url: p.url.clone(), snippet: p.snippet.clone() })
+        .collect();
+    let sources_json =
+        serde_json::to_string(&sources).map_err(|e| ApiError::Internal(e.to_string()))?;
+
+    let now = now();
+    let message = |role: &str, content: &str, status: &str| Message {
+        id: ids::message_id(),
+        chat_id: chat.id.clone(),
+        user_id: owner.clone(),
+        role: role.into(),
+        content: content.into(),
+        sources: if role == "assistant" { sources_json.clone() } else { "[]".into() },
+        status: status.into(),
+        error: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let asked = message("user", &question, "complete");
+    let answer = message("assistant", "", "streaming");
+    let title = (chat.title == UNTITLED && earlier.is_empty()).then(|| title_from(&question));
+    if !api.store.start_exchange(&asked, &answer, title.as_deref()).await? {
+        return Err(super::chat_not_found());
+    }
+
+    let (tx, rx) = mpsc::unbounded_channel();
+    let request = AnswerRequest { question, history, background, passages };
+    tokio::spawn(generate(api.clone(), tutor, request, owner, answer.id, sources_json, tx));
+
+    let first = Event::default()
+        .event("sources")
+        .json_data(&sources)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let updates = futures_util::stream::unfold(rx, |mut rx| async {
+        rx.recv().await.map(|update| (update, rx))
+    })
+    .map(|update| {
+        let event = match update {
+            Update::Token(text) => {
+                Event::default().event("token").json_data(json!({ "text": text }))
+            }
+            Update::Done(id) => {
+                Event::default().event("done").json_data(json!({ "messageId": id.0 }))
+            }
+            Update::Failed { code, message } => Event::default()
+                .event("error")
+                .json_data(json!({ "code": code, "message": message })),
+        };
+        Ok(event.unwrap_or_else(|_| Event::default().event("error").data("{}")))
+    });
+    let stream = futures_util::stream::once(async { Ok(first) }).chain(updates);
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// The reader's background, from their profile; a guest without one gets none.
+async fn reader_background(api: &Api, owner: &UserId) -> ApiResult<Background> {
+    let Some(profile) = api.store.profile(owner).await? else { return Ok(Background::default()) };
+    // Cues only read answers; ones the questionnaire no longer asks are simply unused.
+    let answers = Answers(serde_json::from_str(&profile.answers).unwrap_or_default());
+    Ok(background(&api.questionnaire, &answers))
+}
+
+async fn retrieve(
+    tutor: &Arc<Tutor>,
+    question: &str,
+    background: &Background,
+) -> ApiResult<Vec<Passage>> {
+    let (tutor, question, boost) =
+        (tutor.clone(), question.to_owned(), background.boost_terms.clone());
+    tokio::task::spawn_blocking(move || tutor.index.search(&question, tutor.top_k, &boost))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+fn title_from(question: &str) -> String {
+    let line = question.lines().next().unwrap_or(question).trim();
+    if line.chars().count() <= TITLE_FROM_QUESTION {
+        return line.to_owned();
+    }
+    let cut: String = line.chars().take(TITLE_FROM_QUESTION - 1).collect();
+    format!("{}…", cut.trim_end())
+}
+
+/// Runs the answerer to the end whether or not anyone still listens, then stores the
+/// outcome.
+async fn generate(
+    api: Api,
+    tutor: Arc<Tutor>,
+    request: AnswerRequest,
+    owner: UserId,
+    id: MessageId,
+    sources: String,
+    tx: mpsc::UnboundedSender<Update>,
+) {
+    let mut pieces = tutor.answerer.answer(request);
+    let mut text = String::new();
+    let mut saved = Instant::now();
+    let mut failure = None;
+    while let Some(piece) = pieces.next().await {
+        match piece {
+            Ok(piece) => {
+                text.push_str(&piece);
+                // A closed stream only means the reader left; the answer is still saved.
+                let _ = tx.send(Update::Token(piece));
+                if saved.elapsed() >= CHECKPOINT {
+                    save(&api, &owner, &id, &text, &sources, "streaming", None).await;
+                    saved = Instant::now();
+                }
+            }
+            Err(err) => {
+                tracing::warn!(message.id = %id, code = err.code(), error = %err, "answer interrupted");
+                failure = Some(err.code());
+                break;
+            }
+        }
+    }
+    match failure {
+        None => {
+            save(&api, &owner, &id, &text, &sources, "complete", None).await;
+            let _ = tx.send(Update::Done(id));
+        }
+        Some(code) => {
+            save(&api, &owner, &id, &text, &sources, "interrupted", Some(code)).await;
+            let message = "The tutor could not finish this answer; what it wrote so far is saved. Please try again.";
+            let _ = tx.send(Update::Failed { code, message });
+        }
+    }
+}
+
+async fn save(
+    api: &Api,
+    owner: &UserId,
+    id: &MessageId,
+    text: &str,
+    sources: &str,
+    status: &str,
+    error: Option<&str>,
+) {
+    let outcome = Outcome { content: text, sources, status, error, now: now() };
+    if let Err(err) = api.store.finish_message(owner, id, &outcome).await {
+        tracing::error!(message.id = %id, error = %err, "could not save an answer");
+    }
+}

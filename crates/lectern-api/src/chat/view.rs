@@ -1,0 +1,127 @@
+//! The wire shapes of chats and messages.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use lectern_store::{Chat, MessageWithFeedback};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// HTML-escapes text for element content.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn iso(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatView {
+    id: String,
+    title: String,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<&Chat> for ChatView {
+    fn from(chat: &Chat) -> Self {
+        Self {
+            id: chat.id.0.clone(),
+            title: chat.title.clone(),
+            created_at: iso(chat.created_at),
+            updated_at: iso(chat.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatList {
+    pub chats: Vec<ChatView>,
+    /// Pass as `cursor` for the next page; `null` on the last.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatDetail {
+    #[serde(flatten)]
+    pub chat: ChatView,
+    /// Oldest first.
+    pub messages: Vec<MessageView>,
+    /// Pass as `cursor` for older messages; `null` when there are none.
+    pub next_cursor: Option<String>,
+}
+
+/// A passage of the book an answer cites (**contract**: the `sources` event's items).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Source {
+    pub title: String,
+    pub url: String,
+    pub snippet: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FeedbackView {
+    /// `helpful` or `not_helpful`.
+    pub rating: String,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageView {
+    id: String,
+    /// `user` or `assistant`.
+    role: String,
+    /// Markdown.
+    content: String,
+    /// The content rendered to sanitised HTML, safe to insert into a page.
+    html: String,
+    sources: Vec<Source>,
+    /// `complete`, `streaming` (still being written), or `interrupted` (the model failed or
+    /// the server stopped; `content` holds what was written).
+    status: String,
+    /// Why an answer is `interrupted`.
+    error: Option<String>,
+    created_at: String,
+    feedback: Option<FeedbackView>,
+}
+
+impl From<&MessageWithFeedback> for MessageView {
+    fn from(row: &MessageWithFeedback) -> Self {
+        let m = &row.message;
+        let html = if m.role == "assistant" {
+            lectern_tutor::render::markdown_to_html(&m.content)
+        } else {
+            // A reader's question is text, not Markdown to render.
+            format!("<p>{}</p>", escape(&m.content))
+        };
+        Self {
+            id: m.id.0.clone(),
+            role: m.role.clone(),
+            content: m.content.clone(),
+            html,
+            sources: serde_json::from_str(&m.sources).unwrap_or_default(),
+            status: m.status.clone(),
+            error: m.error.clone(),
+            created_at: iso(m.created_at),
+            feedback: row
+                .rating
+                .clone()
+                .map(|rating| FeedbackView { rating, comment: row.comment.clone() }),
+        }
+    }
+}

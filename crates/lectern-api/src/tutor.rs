@@ -1,0 +1,70 @@
+//! The tutor as the reader API uses it: the book's index, the answerer, and the reader's
+//! background turned into the tutor's cues, from the questionnaire's data (the tutor itself
+//! knows no question ids).
+
+use lectern_tutor::{Answerer, Background, Index, Level};
+
+use crate::profile::{Answers, Questionnaire};
+
+/// Passages retrieved per question unless configured (`LECTERN_TOP_K`).
+pub const DEFAULT_TOP_K: usize = 3;
+
+#[derive(Debug)]
+pub struct Tutor {
+    pub index: Index,
+    pub answerer: Answerer,
+    pub top_k: usize,
+}
+
+/// The reader's background for the prompt and for retrieval: every answered question as a
+/// fact, the level of the first chosen option that names one, and the chosen options'
+/// boost terms.
+pub fn background(questionnaire: &Questionnaire, answers: &Answers) -> Background {
+    let facts = questionnaire
+        .questions
+        .iter()
+        .filter_map(|q| {
+            let labels = answers.labels(q)?;
+            Some((q.summary_label.clone().unwrap_or_else(|| q.label.clone()), labels.join(", ")))
+        })
+        .collect();
+    let level = answers.choices(questionnaire).find_map(|c| match c.level.as_deref() {
+        Some("beginner") => Some(Level::Beginner),
+        Some("intermediate") => Some(Level::Intermediate),
+        Some("advanced") => Some(Level::Advanced),
+        _ => None,
+    });
+    let mut boost_terms: Vec<String> = Vec::new();
+    for term in answers.choices(questionnaire).flat_map(|c| c.boost.iter()) {
+        if !boost_terms.contains(term) {
+            boost_terms.push(term.clone());
+        }
+    }
+    Background { level, facts, boost_terms }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn answers_become_cues() {
+        let q = Questionnaire::default();
+        let raw = json!({
+            "softwareExperience": "none", "operatingSystem": "linux", "gpu": "none",
+            "roboticsHardware": ["jetson", "arduino"], "learningGoals": "walk"
+        });
+        let answers = Answers::validate(&q, raw.as_object().expect("object")).expect("valid");
+        let background = background(&q, &answers);
+        assert_eq!(background.level, Some(Level::Beginner));
+        assert_eq!(background.boost_terms, ["Jetson", "Arduino", "micro-ROS"]);
+        assert!(background.facts.contains(&("Experience".into(), "None yet".into())));
+        assert!(
+            background
+                .facts
+                .contains(&("What do you want to learn or build?".into(), "walk".into()))
+        );
+    }
+}

@@ -1,0 +1,356 @@
+//! Conversations, their messages and feedback. Every function takes the owner's id and
+//! every statement filters by it, so a reader can never read, change or delete another's
+//! rows, whatever ids they send.
+
+use chrono::{DateTime, Utc};
+
+use crate::{ChatId, MessageId, Result, Store, UserId, execute, with_pool};
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[sqlx(rename_all = "camelCase")]
+pub struct Chat {
+    pub id: ChatId,
+    pub user_id: UserId,
+    pub title: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A question or an answer. `sources` is the JSON array of cited passages; `status` is
+/// `complete`, `streaming`, `interrupted` or `failed`.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[sqlx(rename_all = "camelCase")]
+pub struct Message {
+    pub id: MessageId,
+    pub chat_id: ChatId,
+    pub user_id: UserId,
+    pub role: String,
+    pub content: String,
+    pub sources: String,
+    pub status: String,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A message with the reader's feedback on it, if any.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct MessageWithFeedback {
+    #[sqlx(flatten)]
+    pub message: Message,
+    pub rating: Option<String>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[sqlx(rename_all = "camelCase")]
+pub struct Feedback {
+    pub message_id: MessageId,
+    pub user_id: UserId,
+    pub rating: String,
+    pub comment: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// How an answer ended.
+#[derive(Debug, Clone)]
+pub struct Outcome<'a> {
+    pub content: &'a str,
+    pub sources: &'a str,
+    pub status: &'a str,
+    pub error: Option<&'a str>,
+    pub now: DateTime<Utc>,
+}
+
+/// What a guest merge moved.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Merged {
+    pub chats: u64,
+    pub profile: bool,
+}
+
+const CHAT: &str = r#""id", "userId", "title", "createdAt", "updatedAt""#;
+const MESSAGE: &str = r#"m."id", m."chatId", m."userId", m."role", m."content", m."sources", m."status", m."error", m."createdAt", m."updatedAt""#;
+const INSERT_MESSAGE: &str = r#"INSERT INTO "chat_message" ("id", "chatId", "userId", "role", "content", "sources", "status", "error", "createdAt", "updatedAt") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#;
+
+macro_rules! bind_message {
+    ($query:expr, $m:expr) => {
+        $query
+            .bind(&$m.id)
+            .bind(&$m.chat_id)
+            .bind(&$m.user_id)
+            .bind(&$m.role)
+            .bind(&$m.content)
+            .bind(&$m.sources)
+            .bind(&$m.status)
+            .bind(&$m.error)
+            .bind($m.created_at)
+            .bind($m.updated_at)
+    };
+}
+
+impl Store {
+    pub async fn create_chat(&self, chat: &Chat) -> Result<()> {
+        let sql = format!(r#"INSERT INTO "chat" ({CHAT}) VALUES ($1, $2, $3, $4, $5)"#);
+        execute!(self, |p| sqlx::query(&sql)
+            .bind(&chat.id)
+            .bind(&chat.user_id)
+            .bind(&chat.title)
+            .bind(chat.created_at)
+            .bind(chat.updated_at))?;
+        Ok(())
+    }
+
+    pub async fn chat(&self, owner: &UserId, id: &ChatId) -> Result<Option<Chat>> {
+        let sql = format!(r#"SELECT {CHAT} FROM "chat" WHERE "id" = $1 AND "userId" = $2"#);
+        Ok(with_pool!(self, |p| sqlx::query_as(&sql).bind(id).bind(owner).fetch_optional(p).await)?)
+    }
+
+    /// The owner's chats, most recently active first, after the `(updatedAt, id)` cursor.
+    pub async fn chats(
+        &self,
+        owner: &UserId,
+        after: Option<(DateTime<Utc>, ChatId)>,
+        limit: u32,
+    ) -> Result<Vec<Chat>> {
+        let (at, id) = after.map_or((None, None), |(at, id)| (Some(at), Some(id)));
+        let sql = format!(
+            r#"SELECT {CHAT} FROM "chat" WHERE "userId" = $1
+               AND ($2 IS NULL OR "updatedAt" < $2 OR ("updatedAt" = $2 AND "id" < $3))
+               ORDER BY "updatedAt" DESC, "id" DESC LIMIT $4"#
+        );
+        Ok(with_pool!(self, |p| {
+            sqlx::query_as(&sql)
+                .bind(owner)
+                .bind(at)
+                .bind(id)
+                .bind(i64::from(limit))
+                .fetch_all(p)
+                .await
+        })?)
+    }
+
+    pub async fn rename_chat(
+        &self,
+        owner: &UserId,
+        id: &ChatId,
+        title: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Chat>> {
+        let sql = format!(
+            r#"UPDATE "chat" SET "title" = $3, "updatedAt" = $4 WHERE "id" = $1 AND "userId" = $2 RETURNING {CHAT}"#
+        );
+        Ok(with_pool!(self, |p| {
+            sqlx::query_as(&sql).bind(id).bind(owner).bind(title).bind(now).fetch_optional(p).await
+        })?)
+    }
+
+    /// Deletes the chat with its messages and their feedback.
+    pub async fn delete_chat(&self, owner: &UserId, id: &ChatId) -> Result<bool> {
+        let deleted = execute!(self, |p| sqlx::query(
+            r#"DELETE FROM "chat" WHERE "id" = $1 AND "userId" = $2"#
+        )
+        .bind(id)
+        .bind(owner))?;
+        Ok(deleted > 0)
+    }
+
+    /// Up to `limit` messages of the chat older than `before`, newest first, with feedback.
+    pub async fn messages(
+        &self,
+        owner: &UserId,
+        chat: &ChatId,
+        before: Option<&MessageId>,
+        limit: u32,
+    ) -> Result<Vec<MessageWithFeedback>> {
+        let sql = format!(
+            r#"SELECT {MESSAGE}, f."rating", f."comment" FROM "chat_message" m
+               LEFT JOIN "message_feedback" f ON f."messageId" = m."id" AND f."userId" = m."userId"
+               WHERE m."chatId" = $1 AND m."userId" = $2 AND ($3 IS NULL OR m."id" < $3)
+               ORDER BY m."id" DESC LIMIT $4"#
+        );
+        Ok(with_pool!(self, |p| {
+            sqlx::query_as(&sql)
+                .bind(chat)
+                .bind(owner)
+                .bind(before)
+                .bind(i64::from(limit))
+                .fetch_all(p)
+                .await
+        })?)
+    }
+
+    /// Stores a question and the answer about to stream, and marks the chat active (with a
+    /// title, when given), in one transaction. `false` when the chat is not the owner's.
+    pub async fn start_exchange(
+        &self,
+        question: &Message,
+        answer: &Message,
+        title: Option<&str>,
+    ) -> Result<bool> {
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let touched = sqlx::query(
+                r#"UPDATE "chat" SET "updatedAt" = $3, "title" = COALESCE($4, "title") WHERE "id" = $1 AND "userId" = $2"#,
+            )
+            .bind(&question.chat_id)
+            .bind(&question.user_id)
+            .bind(question.created_at)
+            .bind(title)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if touched == 0 {
+                return Ok(false);
+            }
+            bind_message!(sqlx::query(INSERT_MESSAGE), question).execute(&mut *tx).await?;
+            bind_message!(sqlx::query(INSERT_MESSAGE), answer).execute(&mut *tx).await?;
+            tx.commit().await.map(|()| true)
+        })
+        .map_err(Into::into)
+    }
+
+    /// Records how an answer ended.
+    pub async fn finish_message(
+        &self,
+        owner: &UserId,
+        id: &MessageId,
+        outcome: &Outcome<'_>,
+    ) -> Result<bool> {
+        let updated = execute!(self, |p| {
+            sqlx::query(
+            r#"UPDATE "chat_message" SET "content" = $3, "sources" = $4, "status" = $5, "error" = $6, "updatedAt" = $7 WHERE "id" = $1 AND "userId" = $2"#
+        )
+        .bind(id)
+        .bind(owner)
+        .bind(outcome.content)
+        .bind(outcome.sources)
+        .bind(outcome.status)
+        .bind(outcome.error)
+        .bind(outcome.now)
+        })?;
+        Ok(updated > 0)
+    }
+
+    /// Answers still `streaming` since before `before` lost their process (a crash or a
+    /// kill): they become `interrupted`, keeping what was saved.
+    pub async fn interrupt_stale(&self, before: DateTime<Utc>) -> Result<u64> {
+        Ok(execute!(self, |p| {
+            sqlx::query(
+            r#"UPDATE "chat_message" SET "status" = 'interrupted', "error" = 'SERVER_RESTARTED' WHERE "status" = 'streaming' AND "updatedAt" < $1"#
+        )
+        .bind(before)
+        })?)
+    }
+
+    /// Sets the owner's feedback on one of their answers; `None` when there is no such answer.
+    pub async fn set_feedback(
+        &self,
+        owner: &UserId,
+        chat: &ChatId,
+        message: &MessageId,
+        rating: &str,
+        comment: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Feedback>> {
+        let sql = r#"INSERT INTO "message_feedback" ("messageId", "userId", "rating", "comment", "createdAt", "updatedAt")
+            SELECT $1, $2, $3, $4, $5, $5 WHERE EXISTS (SELECT 1 FROM "chat_message" WHERE "id" = $1 AND "userId" = $2 AND "chatId" = $6 AND "role" = 'assistant')
+            ON CONFLICT ("messageId") DO UPDATE SET "rating" = excluded."rating", "comment" = excluded."comment", "updatedAt" = excluded."updatedAt"
+            RETURNING "messageId", "userId", "rating", "comment", "createdAt", "updatedAt""#;
+        Ok(with_pool!(self, |p| {
+            sqlx::query_as(sql)
+                .bind(message)
+                .bind(owner)
+                .bind(rating)
+                .bind(comment)
+                .bind(now)
+                .bind(chat)
+                .fetch_optional(p)
+                .await
+        })?)
+    }
+
+    /// Gives everything `guest` made to `account`, in one transaction: chats, messages and
+    /// feedback, and the profile when the account has none (the account's answers win).
+    pub async fn merge_guest(&self, guest: &UserId, account: &UserId) -> Result<Merged> {
+        self.cache.evict_user(account.as_str());
+        let merged = with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let mut merged = Merged::default();
+            for table in ["chat", "chat_message", "message_feedback"] {
+                let sql = format!(r#"UPDATE "{table}" SET "userId" = $2 WHERE "userId" = $1"#);
+                let moved = sqlx::query(&sql).bind(guest).bind(account).execute(&mut *tx).await?;
+                if table == "chat" {
+                    merged.chats = moved.rows_affected();
+                }
+            }
+            let moved = sqlx::query(
+                r#"UPDATE "reader_profile" SET "userId" = $2 WHERE "userId" = $1
+                   AND NOT EXISTS (SELECT 1 FROM "reader_profile" WHERE "userId" = $2)"#,
+            )
+            .bind(guest)
+            .bind(account)
+            .execute(&mut *tx)
+            .await?;
+            merged.profile = moved.rows_affected() > 0;
+            if merged.profile {
+                sqlx::query(
+                    r#"UPDATE "user" SET "softwareBackground" = g."softwareBackground", "hardwareBackground" = g."hardwareBackground"
+                       FROM (SELECT "softwareBackground", "hardwareBackground" FROM "user" WHERE "id" = $1) AS g
+                       WHERE "user"."id" = $2"#,
+                )
+                .bind(guest)
+                .bind(account)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await.map(|()| merged)
+        })?;
+        Ok(merged)
+    }
+
+    /// Remembers that the guest whose session token hashes to `token_hash` was merged into
+    /// `account`, so that repeating the explicit merge answers the same (idempotency).
+    pub async fn record_guest_merge(
+        &self,
+        token_hash: &str,
+        account: &UserId,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let id = format!("{MERGE_MARK}{token_hash}");
+        execute!(self, |p| {
+            sqlx::query(
+            r#"INSERT INTO "verification" ("id", "identifier", "value", "expiresAt", "createdAt", "updatedAt") VALUES ($1, $1, $2, $3, $4, $4) ON CONFLICT ("id") DO NOTHING"#
+        )
+        .bind(&id)
+        .bind(account)
+        .bind(expires_at)
+        .bind(now)
+        })?;
+        Ok(())
+    }
+
+    /// The account a guest (by the hash of its session token) was merged into, if it was.
+    pub async fn guest_merged_into(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<UserId>> {
+        let id = format!("{MERGE_MARK}{token_hash}");
+        let row: Option<(UserId,)> = with_pool!(self, |p| {
+            sqlx::query_as(
+                r#"SELECT "value" FROM "verification" WHERE "id" = $1 AND "expiresAt" > $2"#,
+            )
+            .bind(&id)
+            .bind(now)
+            .fetch_optional(p)
+            .await
+        })?;
+        Ok(row.map(|(account,)| account))
+    }
+}
+
+/// The `verification` rows that record explicit guest merges start with this.
+const MERGE_MARK: &str = "lectern-guest-merge:";

@@ -1,0 +1,137 @@
+//! The tutor's book: where it comes from, where its index lives, which model answers, and
+//! `lectern index`, which (re)builds the index with a progress bar.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use lectern_api::tutor::{DEFAULT_TOP_K, Tutor};
+use lectern_tutor::{Answerer, Book, Index, OpenAiConfig};
+
+use crate::config::Vars;
+
+/// The tutor's settings (`LECTERN_BOOK_*`, `LECTERN_INDEX_DIR`, `LECTERN_TOP_K`,
+/// `LECTERN_LLM_*`).
+#[derive(Debug, Clone)]
+pub struct BookConfig {
+    /// `None`: the sample book built into the binary.
+    pub dir: Option<PathBuf>,
+    /// Where the book's pages are published: citations link to `<base>/<doc>#<heading>`.
+    pub base_url: String,
+    pub index_dir: PathBuf,
+    pub top_k: usize,
+    /// `None`: extractive answers, no model.
+    pub llm: Option<OpenAiConfig>,
+}
+
+impl BookConfig {
+    pub fn from_vars(vars: &impl Vars) -> anyhow::Result<Self> {
+        let var = |name: &str| vars.get(name).filter(|v| !v.trim().is_empty());
+        let top_k = match var("LECTERN_TOP_K") {
+            Some(k) => k
+                .parse()
+                .ok()
+                .filter(|k| (1..=20).contains(k))
+                .context("LECTERN_TOP_K must be 1 to 20")?,
+            None => DEFAULT_TOP_K,
+        };
+        let llm = match (var("LECTERN_LLM_BASE_URL"), var("LECTERN_LLM_MODEL")) {
+            (None, None) => None,
+            (Some(base), Some(model)) => {
+                let mut llm = OpenAiConfig::new(base.trim_end_matches('/'), model);
+                llm.api_key = var("LECTERN_LLM_API_KEY");
+                if let Some(timeout) = var("LECTERN_LLM_TIMEOUT") {
+                    let timeout = crate::config::parse_duration(&timeout)
+                        .context("LECTERN_LLM_TIMEOUT must be a duration like 30s")?;
+                    (llm.first_byte_timeout, llm.idle_timeout) = (timeout, timeout);
+                }
+                Some(llm)
+            }
+            _ => anyhow::bail!("set both LECTERN_LLM_BASE_URL and LECTERN_LLM_MODEL, or neither"),
+        };
+        Ok(Self {
+            dir: var("LECTERN_BOOK_DIR").map(PathBuf::from),
+            base_url: var("LECTERN_BOOK_URL").unwrap_or_else(|| "/docs".into()),
+            index_dir: var("LECTERN_INDEX_DIR")
+                .map_or_else(|| PathBuf::from("lectern-index"), PathBuf::from),
+            top_k,
+            llm,
+        })
+    }
+
+    fn book(&self) -> anyhow::Result<Book> {
+        Ok(match &self.dir {
+            Some(dir) => Book::from_dir(dir, &self.base_url).with_context(|| {
+                format!("cannot read the book in LECTERN_BOOK_DIR={}", dir.display())
+            })?,
+            None => Book::bundled(&self.base_url).context("the bundled sample book")?,
+        })
+    }
+
+    /// Opens the index, rebuilding it only when the book changed, with `progress(done, total)`.
+    pub fn index(
+        &self,
+        progress: impl FnMut(usize, usize),
+    ) -> anyhow::Result<(Index, bool, usize)> {
+        let book = self.book()?;
+        let sections = book.sections().len();
+        std::fs::create_dir_all(&self.index_dir).with_context(|| {
+            format!("cannot create LECTERN_INDEX_DIR={}", self.index_dir.display())
+        })?;
+        let (index, rebuilt) = Index::open_or_build(&book, &self.index_dir, progress)
+            .with_context(|| format!("cannot build the index in {}", self.index_dir.display()))?;
+        Ok((index, rebuilt, sections))
+    }
+
+    /// The tutor `serve` uses; indexing runs off the async runtime.
+    pub async fn tutor(self) -> anyhow::Result<Arc<Tutor>> {
+        let started = Instant::now();
+        let config = self.clone();
+        let (index, rebuilt, sections) =
+            tokio::task::spawn_blocking(move || config.index(|_, _| {})).await??;
+        tracing::info!(
+            book = %self.dir.as_ref().map_or_else(|| "bundled sample".into(), |d| d.display().to_string()),
+            sections,
+            rebuilt,
+            ms = started.elapsed().as_millis() as u64,
+            "book indexed"
+        );
+        let answerer = match self.llm {
+            Some(llm) => {
+                tracing::info!(model = %llm.model, base_url = %llm.base_url, "answers from an OpenAI-compatible model");
+                Answerer::openai(llm).context("LECTERN_LLM_BASE_URL")?
+            }
+            None => {
+                tracing::info!("no LECTERN_LLM_MODEL: extractive answers");
+                Answerer::Extractive
+            }
+        };
+        Ok(Arc::new(Tutor { index, answerer, top_k: self.top_k }))
+    }
+}
+
+/// `lectern index`: builds the index now (or says it is current), drawing progress on a
+/// terminal and printing a line a minute's worth of sections otherwise.
+pub fn run_index(config: &BookConfig, force: bool) -> anyhow::Result<()> {
+    if force && config.index_dir.exists() {
+        std::fs::remove_dir_all(&config.index_dir)
+            .with_context(|| format!("cannot remove {}", config.index_dir.display()))?;
+    }
+    let bar = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template(
+            "indexing {bar:40} {pos}/{len} sections ({elapsed})",
+        )
+        .expect("a valid template"),
+    );
+    let started = Instant::now();
+    let (_, rebuilt, sections) = config.index(|done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })?;
+    bar.finish_and_clear();
+    let took = Duration::from_millis(started.elapsed().as_millis() as u64);
+    let what = if rebuilt { "indexed" } else { "index already current for" };
+    eprintln!("lectern: {what} {sections} sections in {took:?} → {}", config.index_dir.display());
+    Ok(())
+}
