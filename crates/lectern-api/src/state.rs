@@ -10,7 +10,6 @@ use lectern_auth::{Auth, AuthConfig};
 use lectern_store::Store;
 use lectern_verify::{CachePolicy, JwkSet, JwtConfig, JwtVerifier, KeySource, Verifier};
 
-use crate::gate::KnownProfiles;
 use crate::openapi;
 use crate::profile::Questionnaire;
 use crate::tutor::Tutor;
@@ -27,7 +26,6 @@ pub struct Inner {
     pub settings: Settings,
     pub questionnaire: Questionnaire,
     pub limiter: RateLimiter,
-    pub profiles: KnownProfiles,
     /// The book's index and the answerer; `None` where no book is loaded.
     pub tutor: Option<Arc<Tutor>>,
     /// `/api/openapi.json`, made once: it describes this questionnaire's answers.
@@ -76,7 +74,6 @@ impl Api {
             settings,
             questionnaire,
             limiter: RateLimiter::default(),
-            profiles: KnownProfiles::default(),
             tutor,
             openapi,
         }))

@@ -6,8 +6,14 @@
 //!   the same database), and every process evicts that user's sessions;
 //! - if the notification connection drops, the whole cache is cleared, since notifications
 //!   may have been missed; entries also expire after a TTL as a last resort.
+//!
+//! It also remembers whether a user has a reader profile (the gate asks on every tutor
+//! request and `/api/me`), under the same rules: `reader_profile` has a trigger too. An
+//! answer read from the database is only remembered if nothing was evicted while it was
+//! being read, so a notification that overtakes a read cannot leave a stale "no".
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -21,6 +27,10 @@ pub(crate) const CHANNEL: &str = "lectern_auth";
 pub(crate) struct SessionCache {
     ttl: Duration,
     entries: RwLock<HashMap<String, Entry>>,
+    /// User id → (has a profile, when that was read).
+    profiles: RwLock<HashMap<String, (bool, Instant)>>,
+    /// Bumped by every eviction, so a read that raced one is not remembered.
+    evictions: AtomicU64,
 }
 
 #[derive(Debug, Clone)]
@@ -32,7 +42,12 @@ struct Entry {
 
 impl SessionCache {
     pub(crate) fn new(ttl: Duration) -> Self {
-        Self { ttl, entries: RwLock::default() }
+        Self {
+            ttl,
+            entries: RwLock::default(),
+            profiles: RwLock::default(),
+            evictions: AtomicU64::new(0),
+        }
     }
 
     fn enabled(&self) -> bool {
@@ -71,12 +86,44 @@ impl SessionCache {
     }
 
     pub(crate) fn evict_user(&self, user: &str) {
+        self.evictions.fetch_add(1, Ordering::SeqCst);
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         entries.retain(|_, e| e.user.id.as_str() != user);
+        self.profiles.write().unwrap_or_else(|e| e.into_inner()).remove(user);
     }
 
     pub(crate) fn clear(&self) {
+        self.evictions.fetch_add(1, Ordering::SeqCst);
         self.entries.write().unwrap_or_else(|e| e.into_inner()).clear();
+        self.profiles.write().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    pub(crate) fn has_profile(&self, user: &str) -> Option<bool> {
+        if !self.enabled() {
+            return None;
+        }
+        let profiles = self.profiles.read().unwrap_or_else(|e| e.into_inner());
+        profiles.get(user).filter(|(_, at)| at.elapsed() < self.ttl).map(|(has, _)| *has)
+    }
+
+    /// The eviction count to pass to [`Self::remember_profile`] for a read started now.
+    pub(crate) fn epoch(&self) -> u64 {
+        self.evictions.load(Ordering::SeqCst)
+    }
+
+    /// Remembers what a read that started at `epoch` found, unless an eviction came since.
+    pub(crate) fn remember_profile(&self, user: &str, has: bool, epoch: u64) {
+        if !self.enabled() {
+            return;
+        }
+        let mut profiles = self.profiles.write().unwrap_or_else(|e| e.into_inner());
+        if self.evictions.load(Ordering::SeqCst) != epoch {
+            return;
+        }
+        if profiles.len() >= MAX_ENTRIES {
+            profiles.clear();
+        }
+        profiles.insert(user.to_owned(), (has, Instant::now()));
     }
 }
 

@@ -307,6 +307,8 @@ impl Store {
             }
             tx.commit().await.map(|()| merged)
         })?;
+        // Again after the commit: a read that raced the merge may have seen the old state.
+        self.cache.evict_user(account.as_str());
         Ok(merged)
     }
 

@@ -40,6 +40,23 @@ pub enum IfRevision {
 const COLUMNS: &str = r#""userId", "answers", "revision", "createdAt", "updatedAt""#;
 
 impl Store {
+    /// Whether the user has answered the questionnaire: usually from memory (see the
+    /// `cache` module), else one indexed read.
+    pub async fn has_profile(&self, user: &UserId) -> Result<bool> {
+        if let Some(has) = self.cache.has_profile(user.as_str()) {
+            return Ok(has);
+        }
+        let epoch = self.cache.epoch();
+        let found: Option<(i32,)> = with_pool!(self, |p| {
+            sqlx::query_as(r#"SELECT 1 FROM "reader_profile" WHERE "userId" = $1"#)
+                .bind(user)
+                .fetch_optional(p)
+                .await
+        })?;
+        self.cache.remember_profile(user.as_str(), found.is_some(), epoch);
+        Ok(found.is_some())
+    }
+
     pub async fn profile(&self, user: &UserId) -> Result<Option<Profile>> {
         let sql = format!(r#"SELECT {COLUMNS} FROM "reader_profile" WHERE "userId" = $1"#);
         Ok(with_pool!(self, |p| sqlx::query_as(&sql).bind(user).fetch_optional(p).await)?)
@@ -93,6 +110,12 @@ impl Store {
             }
             tx.commit().await.map(|()| saved)
         })?;
+        if saved.is_some() {
+            // Again after the commit: a read that raced the write may have found no profile.
+            self.cache.evict_user(write.user_id.as_str());
+            let epoch = self.cache.epoch();
+            self.cache.remember_profile(write.user_id.as_str(), true, epoch);
+        }
         Ok(saved)
     }
 }

@@ -4,7 +4,6 @@
 
 mod common;
 
-use axum::http::Method;
 use common::{PASSWORD, TestApp, sign_in, sign_up, sign_up_as, unique_email, with_profile};
 use lectern_testkit::{Backend, TestClient, backend_tests};
 use lectern_tutor::Answerer;

@@ -91,3 +91,27 @@ async fn changes_written_by_another_server_evict_cached_sessions() {
     raw.delete_session(&token).await.expect("delete");
     eventually_signed_out(&a).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_made_on_one_replica_opens_the_gate_on_every_other() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let (_, a) = replica(&db).await;
+    let (_, b) = replica(&db).await;
+    sign_up(&a).await;
+    b.set_cookie("better-auth.session_token", &token_of(&a));
+    // B remembers "no profile yet".
+    b.get("/api/chats").send().await.assert_error(403, "PROFILE_REQUIRED");
+    assert_eq!(b.get("/api/me").send().await.assert_ok()["profileComplete"], false);
+
+    common::with_profile(&a, "beginner", "none").await;
+    let mut opened = false;
+    for _ in 0..200 {
+        if b.get("/api/me").send().await.assert_ok()["profileComplete"] == true {
+            opened = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(opened, "B learnt of the profile within 2 s");
+    b.get("/api/chats").send().await.assert_ok();
+}

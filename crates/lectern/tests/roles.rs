@@ -37,6 +37,7 @@ async fn start(db: &TestDb, args: &[&str], env: &[(&str, &str)]) -> Server {
         .env("DATABASE_URL", &db.url)
         .env("BETTER_AUTH_SECRET", SECRET)
         .env("LECTERN_RATE_LIMIT", "off")
+        .env("LECTERN_INDEX_DIR", std::env::temp_dir().join("lectern-roles-index"))
         .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -181,11 +181,7 @@ async fn save(
         hardware_summary: hardware.as_deref(),
         now: chrono::Utc::now(),
     };
-    let saved = api.store.save_profile(&write, condition).await?;
-    if saved.is_some() {
-        api.profiles.insert(user.as_str());
-    }
-    Ok(saved)
+    Ok(api.store.save_profile(&write, condition).await?)
 }
 
 fn not_found() -> ApiError {
