@@ -1,27 +1,44 @@
 //! The stateless strategy: a JWT from Better Auth's jwt plugin (`GET /api/auth/token` or
 //! the `set-auth-jwt` header), checked against the issuer's keys with no call per request.
 
-use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use chrono::DateTime;
+use sha2::{Digest, Sha256};
 
 use crate::claims::{Claims, JwtConfig};
 use crate::error::VerifyError;
 use crate::key_source::KeySource;
 use crate::reader::{Reader, Via};
 use crate::token;
+use crate::ttl_cache::TtlCache;
+
+/// How many verified tokens are remembered; beyond it the oldest go first.
+const VERIFIED_CAPACITY: usize = 20_000;
 
 /// Verifies JWTs; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct JwtVerifier {
     config: Arc<JwtConfig>,
     keys: KeySource,
+    verified: Arc<RwLock<TtlCache<[u8; 32], Verified>>>,
+}
+
+/// A token that verified, remembered by its SHA-256 until it expires. A browser sends the
+/// same JWT with every request for its whole life, so most requests need no signature
+/// check. A JWT cannot be revoked before `exp` anyway; what can change is the key set, so a
+/// remembered token is only accepted while its key is still published.
+#[derive(Debug, Clone)]
+struct Verified {
+    reader: Reader,
+    kid: String,
 }
 
 impl JwtVerifier {
     pub fn new(config: JwtConfig, keys: KeySource) -> Self {
-        Self { config: Arc::new(config), keys }
+        let verified = Arc::new(RwLock::new(TtlCache::new(VERIFIED_CAPACITY)));
+        Self { config: Arc::new(config), keys, verified }
     }
 
     /// Everything from the base URL Better Auth was given: `iss` and `aud` are its origin,
@@ -42,7 +59,29 @@ impl JwtVerifier {
 
     /// The reader a token proves.
     pub async fn verify(&self, token: &str) -> Result<Reader, VerifyError> {
-        reader(self.decode(token).await?)
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let hit =
+            self.verified.read().unwrap_or_else(|e| e.into_inner()).get(&digest, Instant::now());
+        if let Some(hit) = hit {
+            // Also refreshes a stale key set, as a full check would.
+            if self.keys.keys_for(&hit.kid).await.is_ok_and(|keys| keys.get(&hit.kid).is_some()) {
+                return Ok(hit.reader);
+            }
+        }
+        let now = unix_now();
+        let unverified = token::parse(token, &self.config)?;
+        let keys = self.keys.keys_for(&unverified.kid).await?;
+        let kid = unverified.kid.clone();
+        let claims = unverified.verify(&keys, &self.config, now)?;
+        let lifetime = Duration::from_secs(u64::try_from(claims.exp - now).unwrap_or(0));
+        let reader = reader(claims)?;
+        if !lifetime.is_zero() {
+            let entry = Verified { reader: reader.clone(), kid };
+            let at = Instant::now();
+            let mut verified = self.verified.write().unwrap_or_else(|e| e.into_inner());
+            verified.insert(digest, entry, at + lifetime, at);
+        }
+        Ok(reader)
     }
 
     /// As [`verify`](Self::verify), at a given time in seconds since the epoch.

@@ -191,3 +191,19 @@ async fn signed_garbage_is_malformed_not_accepted() {
         assert!(matches!(result, Err(VerifyError::Malformed(_))), "{result:?}");
     }
 }
+
+#[tokio::test]
+async fn a_remembered_token_does_not_vouch_for_a_tampered_copy() {
+    let key = TestKey::ed25519("k");
+    let verifier = verifier_for(&[&key]);
+    let token = key.token(&claims(json!({})));
+    verifier.verify(&token).await.expect("valid");
+    verifier.verify(&token).await.expect("still valid, remembered");
+    // Same signature, another payload: a different token, checked in full.
+    let (header, rest) = token.split_once('.').expect("header");
+    let (_, signature) = rest.split_once('.').expect("payload");
+    let forged_claims =
+        URL_SAFE_NO_PAD.encode(claims(json!({ "sub": "someone-else" })).to_string());
+    let forged = format!("{header}.{forged_claims}.{signature}");
+    assert_eq!(verifier.verify(&forged).await, Err(VerifyError::BadSignature));
+}
