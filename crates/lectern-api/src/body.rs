@@ -31,10 +31,23 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| {
             ApiError::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", "Invalid JSON in request body")
         })?;
+        // PostgreSQL's text cannot hold NUL; refusing it here keeps every field safe to store.
+        if lectern_auth::body::has_nul(&value) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "VALIDATION_ERROR",
+                "[body] NUL characters are not allowed",
+            ));
+        }
         serde_json::from_value(value).map(Self).map_err(|err| {
             ApiError::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", format!("[body] {err}"))
         })
     }
+}
+
+/// Text a reader typed: any line breaks and tabs, but no other control characters.
+pub fn is_typed_text(text: &str) -> bool {
+    !text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
 }
 
 /// A query string deserialised into `T`; a malformed one is a 400 in the API's shape.

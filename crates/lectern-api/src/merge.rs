@@ -92,7 +92,8 @@ pub async fn explicit(
     let account = UserId(reader.id.as_str().to_owned());
     let token = body.guest_token.split('.').next().unwrap_or_default();
     let not_found = || ApiError::not_found("GUEST_NOT_FOUND", "No guest session has this token");
-    if token.is_empty() || token.len() > 128 {
+    // Session tokens are alphanumeric; anything else cannot name a session.
+    if token.is_empty() || token.len() > 128 || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(not_found());
     }
     let hash = hex::encode(Sha256::digest(token.as_bytes()));

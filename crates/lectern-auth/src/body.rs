@@ -103,8 +103,22 @@ async fn read<T: Schema>(req: Request, form_allowed: bool) -> AuthResult<T> {
             _ => return Err(unsupported(raw_type.as_deref().unwrap_or(""), form_allowed)),
         })
     };
+    if value.as_ref().is_some_and(has_nul) {
+        return Err(AuthError::validation("[body] NUL characters are not allowed"));
+    }
     let value = check::<T>(value)?;
     serde_json::from_value(value).map_err(|err| AuthError::validation(format!("[body] {err}")))
+}
+
+/// Whether any string (or key) in `value` holds a NUL character, which PostgreSQL's `text`
+/// cannot store: such a body is refused as invalid rather than failing at the database.
+pub fn has_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(has_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
+    }
 }
 
 /// Largest body the identity routes read; theirs are a few hundred bytes.

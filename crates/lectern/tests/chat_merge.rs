@@ -82,6 +82,7 @@ async fn the_explicit_merge_needs_the_guests_token_and_is_idempotent(backend: Ba
 
     merge(json!("not-a-token")).await.assert_error(404, "GUEST_NOT_FOUND");
     merge(json!("")).await.assert_error(404, "GUEST_NOT_FOUND");
+    merge(json!("abc!def")).await.assert_error(404, "GUEST_NOT_FOUND");
     merge(json!(42)).await.assert_error(400, "VALIDATION_ERROR");
     let someone = app.browser();
     let real = sign_up(&someone).await["token"].clone();

@@ -193,13 +193,25 @@ async fn an_extractive_answer_streams_with_sources_and_is_stored(backend: Backen
     assert_eq!(&answer["sources"], &events[0].1);
     assert!(answer["html"].as_str().is_some_and(|h| h.contains("<blockquote>")));
 
-    for bad in [json!({ "content": "   " }), json!({ "content": "x".repeat(4001) })] {
+    for bad in [
+        json!({ "content": "   " }),
+        json!({ "content": "x".repeat(4001) }),
+        json!({ "content": "bell \u{7}" }),
+    ] {
         client
             .post(&format!("/api/chats/{id}/messages"))
             .json(&bad)
             .send()
             .await
             .assert_error(400, "INVALID_QUESTION");
+    }
+    for bad in [json!({ "question": "x" }), json!({ "content": "nul \u{0}" })] {
+        client
+            .post(&format!("/api/chats/{id}/messages"))
+            .json(&bad)
+            .send()
+            .await
+            .assert_error(400, "VALIDATION_ERROR");
     }
     client
         .post(&format!("/api/chats/{id}/messages"))

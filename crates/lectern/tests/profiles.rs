@@ -115,6 +115,9 @@ async fn bad_input_gets_clear_errors_and_changes_nothing(backend: Backend) {
         .await
         .assert_error(400, "VALIDATION_ERROR");
     send("text/plain", b"hello".to_vec()).await.assert_error(415, "UNSUPPORTED_MEDIA_TYPE");
+    // PostgreSQL cannot store NUL; it is refused before it gets there.
+    let nul = br#"{"answers":{"learningGoals":"a\u0000b"}}"#.to_vec();
+    send("application/json", nul).await.assert_error(400, "VALIDATION_ERROR");
     let huge = format!(r#"{{"answers":{{"learningGoals":"{}"}}}}"#, "x".repeat(70_000));
     send("application/json", huge.into_bytes()).await.assert_error(413, "PAYLOAD_TOO_LARGE");
     app.client

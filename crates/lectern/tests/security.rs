@@ -31,6 +31,10 @@ async fn malformed_bodies_get_clear_errors(backend: Backend) {
     let long = json!({ "name": "x".repeat(300), "email": unique_email(), "password": PASSWORD });
     post().json(&long).send().await.assert_error(400, "VALIDATION_ERROR");
 
+    // NUL cannot be stored in PostgreSQL's text: a client error, never a 500.
+    let nul = json!({ "name": "a\u{0}b", "email": unique_email(), "password": PASSWORD });
+    post().json(&nul).send().await.assert_error(400, "VALIDATION_ERROR");
+
     let bad_email = json!({ "name": "x", "email": "not-an-email", "password": PASSWORD });
     post().json(&bad_email).send().await.assert_error(400, "VALIDATION_ERROR");
     let res = app

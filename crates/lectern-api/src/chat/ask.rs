@@ -22,7 +22,7 @@ use tokio::sync::mpsc;
 use utoipa::ToSchema;
 
 use super::{Source, UNTITLED, ids, now, owned_chat, owner};
-use crate::body::ApiJson;
+use crate::body::{ApiJson, is_typed_text};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::gate::Profiled;
 use crate::openapi::{BodyErrors, SignedInErrors};
@@ -82,11 +82,11 @@ pub async fn ask(
     ApiJson(body): ApiJson<Ask>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     let question = body.content.trim().to_owned();
-    if question.is_empty() || question.chars().count() > MAX_QUESTION {
+    if question.is_empty() || question.chars().count() > MAX_QUESTION || !is_typed_text(&question) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "INVALID_QUESTION",
-            format!("A question has 1 to {MAX_QUESTION} characters"),
+            format!("A question has 1 to {MAX_QUESTION} characters, and no control characters"),
         ));
     }
     let tutor = api.tutor.clone().ok_or_else(|| {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{ids, now, owner};
-use crate::body::ApiJson;
+use crate::body::{ApiJson, is_typed_text};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::gate::Profiled;
 use crate::openapi::{BodyErrors, SignedInErrors};
@@ -58,11 +58,11 @@ pub async fn rate(
     ApiJson(body): ApiJson<Rate>,
 ) -> ApiResult<Json<FeedbackSaved>> {
     let comment = body.comment.as_deref().map(str::trim).filter(|c| !c.is_empty());
-    if comment.is_some_and(|c| c.chars().count() > MAX_COMMENT) {
+    if comment.is_some_and(|c| c.chars().count() > MAX_COMMENT || !is_typed_text(c)) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "INVALID_COMMENT",
-            format!("A comment has at most {MAX_COMMENT} characters"),
+            format!("A comment has at most {MAX_COMMENT} characters, and no control characters"),
         ));
     }
     let not_found = || ApiError::not_found("MESSAGE_NOT_FOUND", "No such answer");

@@ -144,7 +144,7 @@ fn check(q: &Question, value: &Value) -> Result<(), FieldError> {
             if s.chars().count() > max {
                 return Err(error("TOO_LONG", format!("At most {max} characters")));
             }
-            if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+            if !crate::body::is_typed_text(s) {
                 return Err(error("INVALID_TEXT", "Control characters are not allowed"));
             }
             Ok(())
