@@ -2,13 +2,17 @@
 """CPU and memory accounting for run.sh, from /proc (Linux only).
 
   procstat.py snap PID                 one JSON snapshot: machine CPU jiffies, the server's
-                                       CPU time, the CPU time of each PostgreSQL process
+                                       CPU time (PID and its live descendants: uvicorn's
+                                       workers), the CPU time of each PostgreSQL process
                                        serving database $BENCH_DB (backends of other
-                                       databases are left out: they are "other")
+                                       databases are left out: they are "other"), and that
+                                       of $BENCH_ISSUER_PID (the JWT issuer a verifier
+                                       under test points at) when set
   procstat.py cpu BEFORE AFTER TIMES…  JSON: cores used over the window by the server,
-                                       PostgreSQL, wrk (from the `times` files of the
-                                       subshells that ran it) and everything else
-  procstat.py mem PID                  JSON: VmRSS and VmHWM of PID, in KiB
+                                       the issuer, PostgreSQL, wrk (from the `times` files
+                                       of the subshells that ran it) and everything else
+  procstat.py mem PID                  JSON: VmRSS and VmHWM of PID, in KiB, summed over
+                                       PID and its live descendants
 """
 import json
 import os
@@ -66,6 +70,23 @@ def serves_us(pid, database):
     return True
 
 
+def descendants(root, parents):
+    """`root` and every live process below it, from a {pid: ppid} map."""
+    children = {}
+    for pid, parent in parents.items():
+        children.setdefault(parent, []).append(pid)
+    found, todo = [], [str(root)]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def all_parents():
+    return {e: ppid(e) for e in os.listdir("/proc") if e.isdigit()}
+
+
 def snap(pid):
     with open("/proc/stat") as f:
         cpu = [int(x) for x in f.readline().split()[1:]]
@@ -73,8 +94,13 @@ def snap(pid):
     idle = cpu[3] + cpu[4]
     total = sum(cpu[:8])
     database = os.environ.get("BENCH_DB", "")
+    issuer = os.environ.get("BENCH_ISSUER_PID", "")
+    # The server is its process tree (a uvicorn master and its workers); each member's own
+    # time, by pid, so a worker that exits in the window does not subtract its whole life.
+    tree = descendants(pid, all_parents())
+    server = {p: proc_cpu(p) for p in tree}
     # run.sh itself and this process: their children are wrk, counted apart.
-    ours = {str(pid), str(os.getpid()), str(os.getppid()), os.environ.get("BENCH_SELF", "")}
+    ours = {str(os.getpid()), str(os.getppid()), os.environ.get("BENCH_SELF", ""), issuer, *tree}
     postgres, procs = {}, {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or entry in ours:
@@ -92,7 +118,8 @@ def snap(pid):
         "busy": total - idle,
         "irq": cpu[5] + cpu[6],  # hard and soft interrupts: loopback TCP work lands here
         "steal": cpu[7],  # taken by the hypervisor
-        "server": proc_cpu(pid),
+        "server": server,
+        "issuer": proc_cpu(issuer) if issuer else None,
         "postgres": postgres,
         "procs": procs,
         "loadavg": open("/proc/loadavg").read().split()[:3],
@@ -121,14 +148,20 @@ def cpu(before_path, after_path, times_paths):
     ncpu = os.cpu_count() or 1
     # /proc/stat jiffies are summed over all CPUs.
     busy = (a["busy"] - b["busy"]) / HZ
-    server = (a["server"] - b["server"]) / HZ
+    if isinstance(a["server"], dict):
+        server = sum(max(v - b["server"].get(k, 0), 0) for k, v in a["server"].items()) / HZ
+    else:  # a snapshot from before the server was a process tree
+        server = (a["server"] - b["server"]) / HZ
+    issuer = None
+    if a.get("issuer") is not None and b.get("issuer") is not None:
+        issuer = max(a["issuer"] - b["issuer"], 0) / HZ
     # Per process, so one that exits during the window does not subtract its whole life;
     # one that starts during it counts from zero.
     postgres = sum(max(v - b["postgres"].get(k, 0), 0) for k, v in a["postgres"].items()) / HZ
     wrk = sum(times_children(p) for p in times_paths)
     irq = (a.get("irq", 0) - b.get("irq", 0)) / HZ
     steal = (a.get("steal", 0) - b.get("steal", 0)) / HZ
-    other = max(busy - server - postgres - wrk, 0.0)
+    other = max(busy - server - (issuer or 0.0) - postgres - wrk, 0.0)
     # Who else ran: processes other than the server, its PostgreSQL backends and wrk
     # (wrk and the shell that runs it do not appear: they exit inside the window).
     # A process that exits in the window hands its whole life's CPU to its parent's
@@ -139,12 +172,19 @@ def cpu(before_path, after_path, times_paths):
         others[name] = others.get(name, 0) + (v - pa.get(k, [name, 0])[1]) / HZ
     for k, (name, v, parent) in pa.items():
         if k not in pb:
-            owner = pb.get(parent, [name])[0]
+            # Whoever reaped it: its parent, or, if the parent died too (the orphan was
+            # re-parented), the nearest ancestor still alive, as Linux re-parents orphans
+            # to the nearest subreaper above them.
+            seen = set()
+            while parent and parent not in pb and parent in pa and parent not in seen:
+                seen.add(parent)
+                parent = pa[parent][2]
+            owner = pb[parent][0] if parent in pb else name
             others[owner] = others.get(owner, 0) - v / HZ
     others = {k: v for k, v in others.items() if v > 0}
     per = lambda s: round(100 * s / wall, 1)  # % of one core
     top = sorted(others.items(), key=lambda kv: -kv[1])[:4]
-    return {
+    result = {
         "wall_s": round(wall, 2),
         "cores": ncpu,
         "server_pct": per(server),
@@ -158,15 +198,25 @@ def cpu(before_path, after_path, times_paths):
         "idle_pct": per(max(ncpu * wall - busy, 0.0)),
         "loadavg_before": b["loadavg"],
     }
+    if issuer is not None:
+        result["issuer_pct"] = per(issuer)
+    return result
 
 
 def mem(pid):
-    out = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                out[key] = int(value.split()[0])
+    """VmRSS and VmHWM summed over the process tree (one process but for uvicorn's
+    workers; a sum of peaks, so an upper bound on the tree's peak)."""
+    out = {"VmRSS": 0, "VmHWM": 0}
+    for member in descendants(pid, all_parents()):
+        try:
+            with open(f"/proc/{member}/status") as f:
+                for line in f:
+                    key, _, value = line.partition(":")
+                    if key in out:
+                        out[key] += int(value.split()[0])
+        except OSError:
+            pass
+    out["processes"] = len(descendants(pid, all_parents()))
     return out
 
 
