@@ -140,6 +140,8 @@ pub(crate) async fn listen(pool: &sqlx::PgPool, cache: &Arc<SessionCache>) -> sq
                 Ok(Some(notification)) => cache.evict_user(notification.payload()),
                 // Reconnected: whatever was sent meanwhile is lost.
                 Ok(None) => cache.clear(),
+                // The store was closed (shutdown): nothing more to follow.
+                Err(sqlx::Error::PoolClosed) => return,
                 Err(err) => {
                     cache.clear();
                     tracing::warn!(error = %err, "session notifications interrupted; cache cleared");
