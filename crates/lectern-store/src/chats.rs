@@ -204,8 +204,9 @@ impl Store {
             if touched == 0 {
                 return Ok(false);
             }
-            bind_message!(sqlx::query(INSERT_MESSAGE), question).execute(&mut *tx).await?;
-            bind_message!(sqlx::query(INSERT_MESSAGE), answer).execute(&mut *tx).await?;
+            // Both rows in one statement: one round trip fewer before the answer can start.
+            let both = format!("{INSERT_MESSAGE}, ($11, $12, $13, $14, $15, $16, $17, $18, $19, $20)");
+            bind_message!(bind_message!(sqlx::query(&both), question), answer).execute(&mut *tx).await?;
             tx.commit().await.map(|()| true)
         })
         .map_err(Into::into)

@@ -97,8 +97,17 @@ pub async fn ask(
         )
     })?;
     let owner = owner(&reader);
-    let chat = owned_chat(&api, &owner, &id).await?;
-    let earlier = api.store.messages(&owner, &chat.id, None, HISTORY).await?;
+    // Independent reads, at once: the chat (ownership), its recent history, the reader's
+    // background and then the book. Nothing is written until the chat is known to be theirs.
+    if !ids::valid_id(&id) {
+        return Err(super::chat_not_found());
+    }
+    let history_of = lectern_store::ChatId(id.clone());
+    let (chat, earlier, background) = tokio::try_join!(
+        owned_chat(&api, &owner, &id),
+        async { Ok(api.store.messages(&owner, &history_of, None, HISTORY).await?) },
+        reader_background(&api, &owner),
+    )?;
     let history: Vec<Turn> = earlier
         .iter()
         .rev()
@@ -108,7 +117,6 @@ pub async fn ask(
             content: m.message.content.clone(),
         })
         .collect();
-    let background = reader_background(&api, &owner).await?;
     let passages = retrieve(&tutor, &question, &background).await?;
     let sources: Vec<Source> = passages
         .iter()
