@@ -1,12 +1,16 @@
-//! Asking the tutor through the real router (issue 5's targets):
-//! - `ask_first_event/extractive/*`: request sent → first SSE event (`sources`) received, with
-//!   the extractive answerer, on SQLite and PostgreSQL. Target: under 20 ms.
+//! The reader API through the real router, in process (criterion):
+//! - `profile_put/*`, `profile_patch/*` (issue 4): `PUT` (replace) and `PATCH` (read, merge,
+//!   conditional write), each one transaction that also rewrites the user's background
+//!   summaries, on SQLite and PostgreSQL. Target: p50 under 2 ms.
+//! - `ask_first_event/extractive/*` (issue 5): request sent → first SSE event (`sources`)
+//!   received, with the extractive answerer. Target: under 20 ms.
 //! - `model_first_token/direct`: a plain HTTP client's time to the first streamed piece of a
 //!   local OpenAI-compatible stand-in; `model_first_token/through_lectern`: the same model
 //!   behind Lectern, request → first `token` event. Their difference is what Lectern adds
-//!   (authentication, the gate, history, retrieval, storing the question). Target: under 5 ms.
+//!   (authentication, the gate, history, retrieval, storing the question). Target: < 5 ms.
 //!
-//! `cargo bench -p lectern --bench ask` (PostgreSQL on 127.0.0.1:5432, as the tests use).
+//! `cargo bench -p lectern --bench reader_api` (PostgreSQL on 127.0.0.1:5432, as the tests
+//! use; `LECTERN_TEST_POSTGRES_URL` overrides).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,14 +32,16 @@ use tower::ServiceExt;
 
 const ORIGIN: &str = "http://localhost:3000";
 
+/// A signed-up reader with a profile and a chat, on a fresh database.
 struct Reader {
     _db: TestDb,
     app: axum::Router,
+    client: TestClient,
     token: String,
     chat: String,
 }
 
-async fn reader(backend: Backend, index: &Index, answerer: Answerer) -> Reader {
+async fn reader(backend: Backend, tutor: Option<Tutor>) -> Reader {
     let db = TestDb::new(backend).await;
     let store = Store::connect(&db.url, &StoreOptions::default()).await.expect("connect");
     store.migrate().await.expect("migrate");
@@ -43,8 +49,7 @@ async fn reader(backend: Backend, index: &Index, answerer: Answerer) -> Reader {
         AuthConfig::development(ORIGIN, Secret::new("bench-secret-bench-secret-bench-secret"));
     config.rate_limit = false;
     let auth = Auth::with_merge(store, config, Arc::new(ReaderMerge));
-    let tutor = Tutor { index: index.clone(), answerer, top_k: 3 };
-    let reading = lectern::Reading { tutor: Some(Arc::new(tutor)), ..Default::default() };
+    let reading = lectern::Reading { tutor: tutor.map(Arc::new), ..Default::default() };
     let app = lectern::app_with(auth, reading);
     let client = TestClient::new(app.clone(), Some(ORIGIN));
     let body = json!({ "name": "Bench", "email": "bench@example.com", "password": "correct horse battery" });
@@ -53,13 +58,62 @@ async fn reader(backend: Backend, index: &Index, answerer: Answerer) -> Reader {
             .as_str()
             .expect("token")
             .to_owned();
-    let answers = json!({ "answers": { "softwareExperience": "beginner", "operatingSystem": "linux", "gpu": "none", "roboticsHardware": ["jetson"] } });
-    client.request(Method::PUT, "/api/user/profile").json(&answers).send().await;
+    client.request(Method::PUT, "/api/user/profile").json(&answers("beginner")).send().await;
     let chat = client.post("/api/chats").json(&json!({})).send().await.json()["id"]
         .as_str()
         .expect("id")
         .to_owned();
-    Reader { _db: db, app, token, chat }
+    Reader { _db: db, app, client, token, chat }
+}
+
+fn answers(level: &str) -> serde_json::Value {
+    json!({ "answers": {
+        "softwareExperience": level, "programmingLanguages": ["python", "cpp"],
+        "operatingSystem": "linux", "gpu": "nvidia", "gpuModel": "RTX 4070",
+        "roboticsHardware": ["jetson"], "learningGoals": "Walk, then run"
+    }})
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn profile_writes(c: &mut Criterion) {
+    let runtime = runtime();
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let reader = runtime.block_on(reader(backend, None));
+        let name = format!("{backend:?}").to_lowercase();
+        let levels = ["beginner", "advanced"];
+        let mut turn = 0usize;
+        c.bench_function(&format!("profile_put/{name}"), |b| {
+            b.to_async(&runtime).iter(|| {
+                turn += 1;
+                let body = answers(levels[turn % 2]);
+                let client = &reader.client;
+                async move {
+                    let res =
+                        client.request(Method::PUT, "/api/user/profile").json(&body).send().await;
+                    assert!(res.status.is_success());
+                }
+            })
+        });
+        c.bench_function(&format!("profile_patch/{name}"), |b| {
+            b.to_async(&runtime).iter(|| {
+                turn += 1;
+                let body = json!({ "answers": { "learningGoals": format!("goal {turn}") } });
+                let client = &reader.client;
+                async move {
+                    let res =
+                        client.request(Method::PATCH, "/api/user/profile").json(&body).send().await;
+                    assert!(res.status.is_success());
+                }
+            })
+        });
+    }
 }
 
 /// Sends a question and reads the answer's frames until one contains `until`.
@@ -84,17 +138,14 @@ async fn ask_until(reader: &Reader, until: &str) {
 }
 
 fn asking(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = runtime();
     let dir = std::env::temp_dir().join(format!("lectern-bench-index-{}", std::process::id()));
     let book = Book::bundled("/docs").expect("book");
     let index = Index::open_or_build(&book, &dir, |_, _| {}).expect("index").0;
+    let tutor = |answerer| Some(Tutor { index: index.clone(), answerer, top_k: 3 });
 
     for backend in [Backend::Sqlite, Backend::Postgres] {
-        let reader = runtime.block_on(reader(backend, &index, Answerer::Extractive));
+        let reader = runtime.block_on(reader(backend, tutor(Answerer::Extractive)));
         let name = format!("{backend:?}").to_lowercase();
         c.bench_function(&format!("ask_first_event/extractive/{name}"), |b| {
             b.to_async(&runtime).iter(|| ask_until(&reader, "event: sources"))
@@ -116,11 +167,11 @@ fn asking(c: &mut Criterion) {
         })
     });
     let answerer = Answerer::openai(config).expect("config");
-    let reader = runtime.block_on(reader(Backend::Postgres, &index, answerer));
+    let reader = runtime.block_on(reader(Backend::Postgres, tutor(answerer)));
     c.bench_function("model_first_token/through_lectern", |b| {
         b.to_async(&runtime).iter(|| ask_until(&reader, "event: token"))
     });
 }
 
-criterion_group!(benches, asking);
+criterion_group!(benches, profile_writes, asking);
 criterion_main!(benches);
