@@ -536,7 +536,7 @@ scenario_me_jwt_noprofile() { # 6n: GET /api/me with a JWT, for a reader with no
   check_answer "$target.s6n-me-jwt-noprofile" '"profileComplete":false' -H "Authorization: Bearer $JWT" "http://127.0.0.1:$PORT/api/me"
   grep -q '"via":"jwt"' "$RES/$target.s6n-me-jwt-noprofile.body" || die "$target: /api/me did not verify the JWT; see $RES/$target.s6n-me-jwt-noprofile.body"
   export BENCH_BEARER=$JWT
-  steady "$target" s6n-me-jwt-noprofile me.lua "$TOKEN_CONNS"
+  BENCH_PATH=/api/me steady "$target" s6n-me-jwt-noprofile get-session.lua "$TOKEN_CONNS"
   unset BENCH_BEARER
 }
 
@@ -560,7 +560,7 @@ scenario_me_jwt() { # 6: GET /api/me with Authorization: Bearer <EdDSA JWT>
     grep -q '"via":"jwt"' "$RES/$target.s6-me-jwt.body" || die "$target: /api/me did not verify the JWT; see $RES/$target.s6-me-jwt.body"
   fi
   export BENCH_BEARER=$JWT
-  steady "$target" s6-me-jwt me.lua "$TOKEN_CONNS"
+  BENCH_PATH=/api/me steady "$target" s6-me-jwt get-session.lua "$TOKEN_CONNS"
   unset BENCH_BEARER
 }
 
@@ -568,7 +568,7 @@ scenario_me_cookie() { # 6c: GET /api/me with the session cookie (--role all), f
   local target=$1
   log "$target: scenario 6c, GET /api/me with the session cookie, $TOKEN_CONNS connections (${WARMUP}s warm-up, ${DURATION}s)"
   check_answer "$target.s6-me-cookie" '"via":"session"' -H "Cookie: better-auth.session_token=$COOKIE" "http://127.0.0.1:$PORT/api/me"
-  steady "$target" s6-me-cookie me.lua "$TOKEN_CONNS"
+  BENCH_PATH=/api/me steady "$target" s6-me-cookie get-session.lua "$TOKEN_CONNS"
 }
 
 index=0
