@@ -39,7 +39,7 @@ pub mod render;
 mod text;
 
 pub use answer::{AnswerRequest, Answerer, OpenAiAnswerer, OpenAiConfig};
-pub use book::{Book, Section};
+pub use book::{Book, Page, Section};
 pub use error::{Result, TutorError};
 pub use index::Index;
 pub use passage::Passage;

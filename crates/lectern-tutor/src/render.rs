@@ -18,6 +18,16 @@ pub fn markdown_to_html(markdown: &str) -> String {
     sanitizer().clean(&rendered).to_string()
 }
 
+/// A book page, which is the author's text rather than a model's, but goes through the same
+/// sanitiser; headings keep their ids, which citations link to.
+pub(crate) fn sanitize_page(html: &str) -> String {
+    let mut builder = sanitizer();
+    builder.add_tag_attributes("h1", ["id"]).add_tag_attributes("h2", ["id"]);
+    builder.add_tag_attributes("h3", ["id"]).add_tag_attributes("h4", ["id"]);
+    builder.add_tag_attributes("h5", ["id"]).add_tag_attributes("h6", ["id"]);
+    builder.clean(html).to_string()
+}
+
 fn sanitizer() -> ammonia::Builder<'static> {
     let mut builder = ammonia::Builder::default();
     builder

@@ -146,3 +146,28 @@ fn the_bundled_book_is_the_sample_book() {
     assert_eq!(bundled.content_hash(), on_disk.content_hash());
     assert_eq!(bundled.sections(), on_disk.sections());
 }
+
+/// The pages Lectern serves carry every anchor the citations link to, on the right page.
+#[test]
+fn pages_carry_every_cited_anchor() {
+    for book in [fixture(), Book::from_dir(SAMPLE, Book::DEFAULT_BASE).expect("the sample book")] {
+        let pages = book.pages();
+        assert!(!pages.is_empty());
+        for section in book.sections() {
+            let (doc, anchor) = section.url.split_once('#').unwrap_or((&section.url, ""));
+            let path = doc.strip_prefix(Book::DEFAULT_BASE).expect("under the base");
+            let page = pages
+                .iter()
+                .find(|p| p.path == path)
+                .unwrap_or_else(|| panic!("no page for {}", section.url));
+            assert_eq!(page.title, section.doc_title);
+            if !anchor.is_empty() {
+                assert!(
+                    page.html.contains(&format!(" id=\"{anchor}\"")),
+                    "{} has no heading with id {anchor}",
+                    page.path
+                );
+            }
+        }
+    }
+}

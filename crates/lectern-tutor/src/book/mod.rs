@@ -3,6 +3,7 @@
 
 mod front_matter;
 mod mdx;
+mod page;
 mod plain;
 mod route;
 mod sections;
@@ -14,6 +15,8 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Result, TutorError};
+
+pub use page::Page;
 
 /// A searchable unit: the text under one `##`/`###` heading, or a doc's text before its
 /// first such heading.
@@ -47,6 +50,8 @@ impl Section {
 #[derive(Debug, Clone)]
 pub struct Book {
     sections: Vec<Section>,
+    /// Each doc's route below the base, title and cleaned Markdown, in reading order.
+    docs: Vec<(String, String, String)>,
     content_hash: String,
 }
 
@@ -96,16 +101,33 @@ impl Book {
         let mut hasher = Sha256::new();
         hash_field(&mut hasher, base);
         let mut sections = Vec::new();
+        let mut pages = Vec::new();
         for (path, contents, fm, body) in &docs {
             hash_field(&mut hasher, path);
             hash_field(&mut hasher, contents);
-            sections.extend(doc_sections(path, fm, body, base));
+            let markdown = mdx::clean(body);
+            let doc = doc_sections(path, fm, &markdown, base);
+            let title = doc.first().map_or_else(|| file_stem(path), |s| s.doc_title.clone());
+            pages.push((route::doc_url("", path, fm), title, markdown));
+            sections.extend(doc);
         }
-        Ok(Self { sections, content_hash: hex::encode(hasher.finalize()) })
+        Ok(Self { sections, docs: pages, content_hash: hex::encode(hasher.finalize()) })
     }
 
     pub fn sections(&self) -> &[Section] {
         &self.sections
+    }
+
+    /// Every doc as its page, in reading order, for serving the book itself.
+    pub fn pages(&self) -> Vec<Page> {
+        self.docs
+            .iter()
+            .map(|(path, title, markdown)| Page {
+                path: path.clone(),
+                title: title.clone(),
+                html: page::html(markdown),
+            })
+            .collect()
     }
 
     /// SHA-256 over the base URL and every doc's path and contents: equal hashes mean equal
@@ -121,14 +143,15 @@ fn hash_field(hasher: &mut Sha256, field: &str) {
     hasher.update(field.as_bytes());
 }
 
+/// The sections of one doc, from its MDX-cleaned Markdown.
 fn doc_sections(
     path: &str,
     fm: &front_matter::FrontMatter,
-    body: &str,
+    markdown: &str,
     base: &str,
 ) -> Vec<Section> {
     let url = route::doc_url(base, path, fm);
-    let split = sections::split(&mdx::clean(body));
+    let split = sections::split(markdown);
     // Docusaurus's own fallback order: front matter title, the `# H1`, then the doc id.
     let doc_title =
         fm.title.clone().or(split.h1).or_else(|| fm.id.clone()).unwrap_or_else(|| file_stem(path));

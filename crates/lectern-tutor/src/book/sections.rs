@@ -69,7 +69,7 @@ pub(crate) fn split(markdown: &str) -> Split {
 }
 
 /// `## Title ##` → `(2, "Title")`; `#hashtag` is not a heading.
-fn atx_heading(line: &str) -> Option<(usize, &str)> {
+pub(crate) fn atx_heading(line: &str) -> Option<(usize, &str)> {
     let level = line.len() - line.trim_start_matches('#').len();
     let rest = &line[level..];
     if !(1..=6).contains(&level) || !(rest.is_empty() || rest.starts_with([' ', '\t'])) {
