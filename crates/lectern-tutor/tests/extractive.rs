@@ -51,7 +51,8 @@ const DEFINITION: &str = "> A camera is a sensor that turns light into images. [
 const SIMULATION: &str =
     "> In simulation, add a camera plugin to the robot model to get camera images. [1]";
 const JETSON: &str = "> On a Jetson, connect the camera to the CSI port and run `nvgstcapture` to test the camera. [1]";
-const CODE: &str = "```bash\nros2 run camera_calibration cameracalibrator --size 8x6\n```\n\n[2]";
+const CODE: &str =
+    "From [2]:\n\n```bash\nros2 run camera_calibration cameracalibrator --size 8x6\n```";
 
 #[tokio::test]
 async fn a_beginner_in_simulation_gets_definitions_and_the_simulation_path() {
@@ -114,4 +115,39 @@ async fn passages_matched_only_by_their_title_are_still_quoted() {
         vec![passage("Cameras", "/docs/cameras", "Lenses focus light. Sensors count photons.")];
     let (text, _) = answer(Background::default(), only_title).await;
     assert!(text.contains("> Lenses focus light. [1]"), "{text}");
+}
+
+/// "What is a ROS 2 topic?" over the sample book: the sentences that say "ROS 2 topics" most
+/// often are about bridges, but the answer is the definition in the best section.
+#[tokio::test]
+async fn a_what_is_question_gets_the_definition_from_the_best_section() {
+    let passages = vec![
+        passage(
+            "Nodes and Topics › Topics and messages",
+            "/docs/ros2/nodes-and-topics#topics-and-messages",
+            "A topic is a named channel carrying messages of one type. Nodes publish to topics.",
+        ),
+        passage(
+            "Gazebo › Bridging Gazebo and ROS 2",
+            "/docs/simulation/gazebo#bridging",
+            "`ros_gz_bridge` translates between Gazebo transport and ROS 2 topics.\n\n```yaml\n\
+             - ros_topic_name: \"scan\"\n  gz_topic_name: \"scan\"\n```",
+        ),
+        passage(
+            "Isaac Sim › Isaac Sim and ROS 2",
+            "/docs/simulation/isaac-sim#ros",
+            "Isaac Sim includes a ROS 2 bridge extension that publishes ROS 2 topics.",
+        ),
+    ];
+    let request =
+        AnswerRequest { question: "What is a ROS 2 topic?".into(), passages, ..Default::default() };
+    let text: String = Answerer::Extractive
+        .answer(request)
+        .map(|piece| piece.expect("the extractive answerer cannot fail"))
+        .collect::<Vec<_>>()
+        .await
+        .concat();
+    let definition = "> A topic is a named channel carrying messages of one type. [1]";
+    assert!(text.contains(definition), "{text}");
+    assert!(text.find(definition) < text.find("[2]"), "the definition comes first: {text}");
 }

@@ -2,7 +2,9 @@
 //! question, quoted with citations, then the sources. Sentences are scored by how many of
 //! the question's (stemmed) words they contain, then nudged by the reader: a beginner gets
 //! definitions before code, an advanced reader code and dense sentences, and a sentence that
-//! names the reader's platform ranks up. Deterministic, so it can be tested and cached.
+//! names the reader's platform ranks up. A "what is X" question prefers the sentences that
+//! define X, code blocks count half (they match on identifiers, not meaning), and the best
+//! retrieved section is always quoted. Deterministic, so it can be tested and cached.
 
 use std::collections::HashSet;
 
@@ -35,7 +37,7 @@ pub(super) fn answer(request: &AnswerRequest) -> Vec<String> {
     for c in choose(request) {
         let n = c.passage + 1;
         chunks.push(if c.unit.is_code {
-            format!("{}\n\n[{n}]\n\n", c.unit.text)
+            format!("From [{n}]:\n\n{}\n\n", c.unit.text)
         } else {
             format!("> {} [{n}]\n\n", c.unit.text)
         });
@@ -60,6 +62,7 @@ fn choose(request: &AnswerRequest) -> Vec<Candidate<'_>> {
         .filter(|b| !b.is_empty())
         .collect();
     let level = request.background.level;
+    let definition = asks_for_definition(&request.question);
     let mut candidates: Vec<Candidate<'_>> = Vec::new();
     for (passage, p) in request.passages.iter().enumerate() {
         for (position, unit) in text::units(&p.text).into_iter().enumerate() {
@@ -68,7 +71,11 @@ fn choose(request: &AnswerRequest) -> Vec<Candidate<'_>> {
             if overlap == 0 {
                 continue;
             }
-            let mut score = overlap as f32 + 0.5 / (passage + 1) as f32;
+            let weight = if unit.is_code { 0.5 } else { 1.0 };
+            let mut score = overlap as f32 * weight + 0.5 / (passage + 1) as f32;
+            if definition && !unit.is_code && defines(unit.text, &query) {
+                score += 1.5;
+            }
             if boosts.iter().any(|b| b.is_subset(&terms)) {
                 score += 1.5;
             }
@@ -93,15 +100,43 @@ fn choose(request: &AnswerRequest) -> Vec<Candidate<'_>> {
         b.score.total_cmp(&a.score).then((a.passage, a.position).cmp(&(b.passage, b.position)))
     });
     let best = candidates.first().map_or(0.0, |c| c.score);
-    let mut chosen: Vec<Candidate<'_>> = candidates
-        .into_iter()
-        .enumerate()
-        .take_while(|(i, c)| *i < MIN_QUOTES || c.score >= best * KEEP_RATIO)
-        .map(|(_, c)| c)
-        .take(MAX_QUOTES)
-        .collect();
+    let mut chosen: Vec<Candidate<'_>> = Vec::new();
+    let mut first_section = None;
+    for (i, c) in candidates.into_iter().enumerate() {
+        if chosen.len() < MAX_QUOTES && (i < MIN_QUOTES || c.score >= best * KEEP_RATIO) {
+            chosen.push(c);
+        } else if c.passage == 0 && first_section.is_none() {
+            first_section = Some(c);
+        }
+    }
+    // Retrieval ranked the first section best for reasons its sentences may not show (its
+    // heading, the term it defines), so it is always quoted.
+    if let Some(first) = first_section.filter(|_| chosen.iter().all(|c| c.passage != 0)) {
+        if chosen.len() == MAX_QUOTES {
+            chosen.pop();
+        }
+        chosen.push(first);
+    }
     chosen.sort_by_key(|c| (c.passage, c.position));
     chosen
+}
+
+/// "What is a topic?", "what are launch files", "define odometry".
+fn asks_for_definition(question: &str) -> bool {
+    let q = question.trim().to_lowercase();
+    ["what is ", "what are ", "what's ", "whats ", "define ", "what does "]
+        .iter()
+        .any(|start| q.starts_with(start))
+}
+
+/// "A topic is a named channel…": a question word before the sentence's first is/are/means.
+fn defines(sentence: &str, query: &HashSet<String>) -> bool {
+    let lower = sentence.to_lowercase();
+    [" is ", " are ", " means ", " refers to "]
+        .iter()
+        .filter_map(|verb| lower.find(verb))
+        .min()
+        .is_some_and(|at| text::term_set(&lower[..at]).intersection(query).next().is_some())
 }
 
 /// How much a sentence suits the reader's level beyond matching the question.
