@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use lectern_api::tutor::{DEFAULT_TOP_K, Tutor};
-use lectern_tutor::{Answerer, Book, Index, OpenAiConfig};
+use lectern_tutor::{Answerer, Book, Index, OpenAiConfig, Page};
 
 use crate::config::Vars;
 
@@ -60,6 +60,19 @@ impl BookConfig {
         })
     }
 
+    /// Questions worth offering a reader who has not asked yet: known for the sample book
+    /// only.
+    pub fn example_questions(&self) -> &'static [&'static str] {
+        match self.dir {
+            Some(_) => &[],
+            None => &[
+                "What is a ROS 2 topic?",
+                "How do I describe a robot in URDF?",
+                "Which hardware do I need to start?",
+            ],
+        }
+    }
+
     fn book(&self) -> anyhow::Result<Book> {
         Ok(match &self.dir {
             Some(dir) => Book::from_dir(dir, &self.base_url).with_context(|| {
@@ -69,30 +82,31 @@ impl BookConfig {
         })
     }
 
-    /// Opens the index, rebuilding it only when the book changed, with `progress(done, total)`.
-    pub fn index(
-        &self,
-        progress: impl FnMut(usize, usize),
-    ) -> anyhow::Result<(Index, bool, usize)> {
+    /// Opens the index, rebuilding it only when the book changed, with `progress(done, total)`;
+    /// also hands back the book and whether the index was rebuilt.
+    pub fn index(&self, progress: impl FnMut(usize, usize)) -> anyhow::Result<(Index, bool, Book)> {
         let book = self.book()?;
-        let sections = book.sections().len();
         std::fs::create_dir_all(&self.index_dir).with_context(|| {
             format!("cannot create LECTERN_INDEX_DIR={}", self.index_dir.display())
         })?;
         let (index, rebuilt) = Index::open_or_build(&book, &self.index_dir, progress)
             .with_context(|| format!("cannot build the index in {}", self.index_dir.display()))?;
-        Ok((index, rebuilt, sections))
+        Ok((index, rebuilt, book))
     }
 
-    /// The tutor `serve` uses; indexing runs off the async runtime.
-    pub async fn tutor(self) -> anyhow::Result<Arc<Tutor>> {
+    /// The tutor `serve` uses, and the book's pages for the demo site; indexing runs off the
+    /// async runtime.
+    pub async fn tutor(self) -> anyhow::Result<(Arc<Tutor>, Vec<Page>)> {
         let started = Instant::now();
         let config = self.clone();
-        let (index, rebuilt, sections) =
-            tokio::task::spawn_blocking(move || config.index(|_, _| {})).await??;
+        let (index, rebuilt, pages) = tokio::task::spawn_blocking(move || {
+            let (index, rebuilt, book) = config.index(|_, _| {})?;
+            anyhow::Ok((index, rebuilt, book.pages()))
+        })
+        .await??;
         tracing::info!(
             book = %self.dir.as_ref().map_or_else(|| "bundled sample".into(), |d| d.display().to_string()),
-            sections,
+            pages = pages.len(),
             rebuilt,
             ms = started.elapsed().as_millis() as u64,
             "book indexed"
@@ -107,7 +121,7 @@ impl BookConfig {
                 Answerer::Extractive
             }
         };
-        Ok(Arc::new(Tutor { index, answerer, top_k: self.top_k }))
+        Ok((Arc::new(Tutor { index, answerer, top_k: self.top_k }), pages))
     }
 }
 
@@ -125,13 +139,14 @@ pub fn run_index(config: &BookConfig, force: bool) -> anyhow::Result<()> {
         .expect("a valid template"),
     );
     let started = Instant::now();
-    let (_, rebuilt, sections) = config.index(|done, total| {
+    let (_, rebuilt, book) = config.index(|done, total| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     })?;
     bar.finish_and_clear();
     let took = Duration::from_millis(started.elapsed().as_millis() as u64);
     let what = if rebuilt { "indexed" } else { "index already current for" };
+    let sections = book.sections().len();
     eprintln!("lectern: {what} {sections} sections in {took:?} → {}", config.index_dir.display());
     Ok(())
 }

@@ -8,5 +8,6 @@ pub mod keys;
 mod middleware;
 pub mod router;
 pub mod serve;
+pub mod web;
 
 pub use router::{Reading, app, app_with};

@@ -89,7 +89,7 @@ async fn cors(State(trusted): State<Arc<TrustedOrigins>>, req: Request, next: Ne
 
 const ALLOWED_METHODS: &str = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
 const ALLOWED_HEADERS: &str = "content-type, authorization, accept";
-const EXPOSED_HEADERS: &str = "set-auth-token, set-auth-jwt";
+const EXPOSED_HEADERS: &str = "set-auth-token, set-auth-jwt, x-retry-after";
 
 pub async fn not_found() -> Response {
     AuthError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "Not Found").into_response()

@@ -16,14 +16,18 @@ use lectern_auth::routes::{
 };
 use lectern_store::Store;
 
+use crate::web::{self, Site};
 use crate::{health, middleware};
 
-/// What the reader API serves besides identity: the questionnaire and the tutor.
+/// What the reader API serves besides identity: the questionnaire, the tutor and the demo
+/// site.
 #[derive(Debug, Default)]
 pub struct Reading {
     pub questionnaire: Questionnaire,
     /// `None`: no book loaded, so asking answers 503.
     pub tutor: Option<Arc<Tutor>>,
+    /// `None`: no demo pages, only the widget's files.
+    pub site: Option<Arc<Site>>,
 }
 
 /// `--role all` with the built-in questionnaire and no book.
@@ -38,7 +42,8 @@ pub fn app_with(auth: Auth, reading: Reading) -> Router {
         .expect("the base URL was validated with the configuration");
     let trusted = auth.config.trusted_origins.clone();
     let store = auth.store.clone();
-    finish(identity(auth).merge(reader_api(api)), store, trusted)
+    let routes = identity(auth).merge(reader_api(api)).merge(web::routes(reading.site));
+    finish(routes, store, trusted)
 }
 
 /// `--role auth`: only `/api/auth/*` (and the JWKS alias), as the Better Auth sidecar was.
@@ -48,9 +53,15 @@ pub fn auth_role(auth: Auth) -> Router {
     finish(identity(auth), store, trusted)
 }
 
-/// `--role api`: only the reader API, verifying readers with the configured strategy.
-pub fn api_role(api: Api, store: Store, trusted: TrustedOrigins) -> Router {
-    finish(reader_api(api), store, trusted)
+/// `--role api`: the reader API, verifying readers with the configured strategy, and the
+/// widget with the demo site (which need `/api/auth` from the same origin, via a proxy).
+pub fn api_role(
+    api: Api,
+    site: Option<Arc<Site>>,
+    store: Store,
+    trusted: TrustedOrigins,
+) -> Router {
+    finish(reader_api(api).merge(web::routes(site)), store, trusted)
 }
 
 fn identity(auth: Auth) -> Router {

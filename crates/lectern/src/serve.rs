@@ -11,6 +11,7 @@ use lectern_store::{Store, StoreOptions};
 use tokio::net::TcpListener;
 
 use crate::config::Config;
+use crate::web::Site;
 
 /// Connects and migrates the database, then picks the password format: argon2id on a
 /// fresh database, Better Auth's scrypt on one that already holds Better Auth hashes, so
@@ -128,8 +129,13 @@ pub async fn run(addr: SocketAddr, role: Role, config: Config) -> anyhow::Result
         Role::All => {
             let auth = state(&config).await?;
             interrupt_stale_answers(&auth.store).await?;
-            let tutor = Some(config.book.clone().tutor().await?);
-            let reading = crate::Reading { questionnaire: config.questionnaire, tutor };
+            let examples = config.book.example_questions();
+            let (tutor, pages) = config.book.clone().tutor().await?;
+            let reading = crate::Reading {
+                questionnaire: config.questionnaire,
+                tutor: Some(tutor),
+                site: Some(Arc::new(Site::new(&pages, examples))),
+            };
             (crate::app_with(auth.clone(), reading), auth.store.clone())
         }
         Role::Auth => {
@@ -142,7 +148,10 @@ pub async fn run(addr: SocketAddr, role: Role, config: Config) -> anyhow::Result
             tracing::info!(auth_url = %auth_url, strategy = ?config.verify, "reader API ready");
             let settings = lectern_api::Settings::from(&config.auth);
             interrupt_stale_answers(&store).await?;
-            let tutor = Some(config.book.clone().tutor().await?);
+            let examples = config.book.example_questions();
+            let (tutor, pages) = config.book.clone().tutor().await?;
+            let site = Some(Arc::new(Site::new(&pages, examples)));
+            let tutor = Some(tutor);
             let api = lectern_api::Api::new(
                 verifier,
                 None,
@@ -151,7 +160,8 @@ pub async fn run(addr: SocketAddr, role: Role, config: Config) -> anyhow::Result
                 config.questionnaire,
                 tutor,
             );
-            (crate::router::api_role(api, store.clone(), config.auth.trusted_origins), store)
+            let trusted = config.auth.trusted_origins;
+            (crate::router::api_role(api, site, store.clone(), trusted), store)
         }
     };
     let listener =

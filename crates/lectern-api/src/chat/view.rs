@@ -5,22 +5,6 @@ use lectern_store::{Chat, MessageWithFeedback};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// HTML-escapes text for element content.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn iso(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
@@ -107,7 +91,7 @@ impl From<&MessageWithFeedback> for MessageView {
             lectern_tutor::render::markdown_to_html(&m.content)
         } else {
             // A reader's question is text, not Markdown to render.
-            format!("<p>{}</p>", escape(&m.content))
+            format!("<p>{}</p>", lectern_tutor::render::escape(&m.content))
         };
         Self {
             id: m.id.0.clone(),

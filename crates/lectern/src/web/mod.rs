@@ -1,0 +1,105 @@
+//! What a browser loads from Lectern itself: the widget (`/widget.js` and its stylesheet)
+//! and the demo site, the book's pages with the widget on them (`/` and `/docs/*`).
+//!
+//! Everything is built in memory at start: the files in `web/` are embedded in the binary,
+//! so there is no build step and nothing to deploy beside it.
+
+mod assets;
+mod demo;
+
+use std::sync::{Arc, LazyLock};
+
+use axum::Router;
+use axum::extract::Path;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::get;
+use lectern_tutor::Page;
+
+pub use assets::Asset;
+use assets::Caching;
+
+/// The widget's files. Its stylesheet's URL is only known once hashed, so the script gets
+/// it written in where it says `__LECTERN_CSS_URL__`.
+#[derive(Debug)]
+pub struct Widget {
+    pub script: Asset,
+    pub style: Asset,
+}
+
+impl Widget {
+    fn build() -> Self {
+        let style = Asset::new("text/css; charset=utf-8", CSS.as_bytes().to_vec());
+        let script = JS.replace(CSS_PLACEHOLDER, &format!("/assets/widget.{}.css", style.hash()));
+        Self { script: Asset::new(JS_TYPE, script.into_bytes()), style }
+    }
+
+    /// The embedded widget, built once per process.
+    pub fn get() -> &'static Self {
+        static WIDGET: LazyLock<Widget> = LazyLock::new(Widget::build);
+        &WIDGET
+    }
+
+    /// The URL that names this version of the script.
+    pub fn script_url(&self) -> String {
+        format!("/assets/widget.{}.js", self.script.hash())
+    }
+}
+
+const JS: &str = include_str!("../../../../web/widget.js");
+const CSS: &str = include_str!("../../../../web/widget.css");
+const CSS_PLACEHOLDER: &str = "__LECTERN_CSS_URL__";
+const JS_TYPE: &str = "text/javascript; charset=utf-8";
+
+/// The demo site: the book's pages, rendered once.
+#[derive(Debug)]
+pub struct Site {
+    pages: demo::Pages,
+}
+
+impl Site {
+    /// `examples`: questions the widget offers on an empty conversation.
+    pub fn new(pages: &[Page], examples: &[&str]) -> Self {
+        Self { pages: demo::Pages::render(pages, examples, Widget::get()) }
+    }
+}
+
+/// The widget's routes, and the demo site's when there is one.
+pub fn routes(site: Option<Arc<Site>>) -> Router {
+    let widget = Router::new()
+        .route(
+            "/widget.js",
+            get(|headers: HeaderMap| async move {
+                Widget::get().script.respond(&headers, Caching::Short)
+            }),
+        )
+        .route("/assets/{file}", get(asset));
+    match site {
+        Some(site) => widget.merge(
+            Router::new()
+                .route("/", get(demo::home))
+                .route("/docs", get(demo::home_under_docs))
+                .route("/docs/{*path}", get(demo::page))
+                .with_state(site),
+        ),
+        None => widget,
+    }
+}
+
+/// `/assets/<name>.<hash>.<ext>`: a hash that is not the current one is a 404, not stale
+/// contents under a name that promises they never change.
+async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
+    let widget = Widget::get();
+    let demo_css = demo::stylesheet();
+    let found = [
+        ("widget", &widget.script, "js"),
+        ("widget", &widget.style, "css"),
+        ("demo", demo_css, "css"),
+    ]
+    .into_iter()
+    .find(|(prefix, asset, ext)| file == format!("{prefix}.{}.{ext}", asset.hash()));
+    match found {
+        Some((_, asset, _)) => asset.respond(&headers, Caching::Immutable),
+        None => crate::middleware::not_found().await,
+    }
+}
