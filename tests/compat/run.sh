@@ -40,32 +40,9 @@ VENV=${COMPAT_VENV:-$HERE/.venv}
 # NODE_ENV=production would make npm skip devDependencies and the peer set Secure cookies.
 unset NODE_ENV
 
-die() { echo "compat: $*" >&2; exit 1; }
-step() { echo "compat: $*"; }
-# bounded SECONDS cmd...: every wait has a limit (where coreutils' timeout exists).
-bounded() {
-  local limit=$1; shift
-  if command -v timeout >/dev/null; then timeout --kill-after=10 "$limit" "$@"; else "$@"; fi
-}
-
-PIDS=() DBS=() WORK=""
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  for pid in ${PIDS[@]+"${PIDS[@]}"}; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in ${PIDS[@]+"${PIDS[@]}"}; do # bounded: 5 s each, then SIGKILL
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
-  done
-  if ((${#DBS[@]})); then
-    COMPAT_PG_URL=$PG_ADMIN bounded 60 node "$HERE/lib/pgdb.mjs" drop "${DBS[@]}" || echo "compat: could not drop ${DBS[*]}" >&2
-  fi
-  [[ -n $WORK ]] && rm -rf "$WORK"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+NAME=compat
+# shellcheck source=../lib/harness.sh
+source "$HERE/../lib/harness.sh"
 
 # ---------------------------------------------------------------- prerequisites
 cd "$HERE" # helpers and tests run from here; cargo and the peer cd elsewhere in subshells
@@ -149,9 +126,7 @@ SECRET="compat-$(node -e 'console.log(require("crypto").randomBytes(24).toString
 DB_LECTERN="compat_${RUN_ID}_lectern" DB_PEER="compat_${RUN_ID}_peer" DB_SHARED="compat_${RUN_ID}_shared"
 DB_JWT="compat_${RUN_ID}_jwt" DB_JWT_ROTATE="compat_${RUN_ID}_jwt_rotate" DB_JWT_PEER="compat_${RUN_ID}_jwt_peer"
 DB_SPLIT="compat_${RUN_ID}_split"
-DBS=("$DB_LECTERN" "$DB_PEER" "$DB_SHARED" "$DB_JWT" "$DB_JWT_ROTATE" "$DB_JWT_PEER" "$DB_SPLIT")
-COMPAT_PG_URL=$PG_ADMIN bounded 60 node lib/pgdb.mjs create "${DBS[@]}" ||
-  die "cannot create databases on $PG_ADMIN (set COMPAT_PG_URL)"
+create_dbs "$DB_LECTERN" "$DB_PEER" "$DB_SHARED" "$DB_JWT" "$DB_JWT_ROTATE" "$DB_JWT_PEER" "$DB_SPLIT"
 names=(lectern_sqlite lectern_pg peer cross_peer cross_lectern peer_rl lectern_rl
   jwt_lectern jwt_es256 jwt_rs256 jwt_rotate fastapi jwt_peer auth_split api_split api_peer)
 mapfile -t PORTS < <(node lib/free-ports.mjs ${#names[@]})
@@ -320,5 +295,5 @@ bounded 900 node --test --test-reporter=spec --test-timeout=180000 \
   client-flow.test.mjs cross-server.test.mjs side-by-side.test.mjs jwt.test.mjs 2>&1 | tee "$LOGS/tests.txt"
 status=${PIPESTATUS[0]}
 set -e
-step "tests $([[ $status == 0 ]] && echo passed || echo FAILED) in ${SECONDS}s; artifacts in $LOGS"
+step "tests $([[ $status == 0 ]] && echo passed || echo FAILED); artifacts in $LOGS"
 exit "$status"
