@@ -620,7 +620,7 @@
       banner,
       h(
         "form",
-        { class: "composer", onsubmit: (e) => { e.preventDefault(); S.stream ? S.stream.abort() : ask(); } },
+        { class: "composer", onsubmit: (e) => { e.preventDefault(); S.stream ? stopAnswer() : ask(); } },
         h("div", { class: "box" }, ta, sendBtn),
         h("p", { class: "fine" }, "Answers quote the book. Check the cited sources."),
       ),
@@ -696,6 +696,12 @@
     return e.message || "Something went wrong. Try again.";
   }
 
+  /** Stop: the server stops the model and keeps what it wrote; closing the stream alone
+   * would not, since an answer outlives a closed tab on purpose. */
+  function stopAnswer() {
+    if (S.chatId) post("/api/chats/" + encodeURIComponent(S.chatId) + "/stop").catch(() => {});
+    S.stream.abort();
+  }
   function newChat() {
     if (S.stream) S.stream.abort();
     setChat(null);
@@ -832,6 +838,7 @@
     el.querySelector(".content").after(h("p", { class: "note" }, text));
   }
   function interrupted(code, message) {
+    if (code === "STOPPED") return "You stopped this answer.";
     return "The tutor could not finish this answer (" + (LLM_ERRORS[code] || message || code || "unknown error") + ").";
   }
   /** Replaces a streamed answer with the stored one: server-sanitised HTML, sources, feedback. */

@@ -31,6 +31,7 @@ use crate::state::Api;
         crate::chat::delete,
         crate::chat::ask::ask,
         crate::chat::feedback::rate,
+        crate::chat::stop::stop,
         crate::merge::explicit,
     ),
     modifiers(&Security),

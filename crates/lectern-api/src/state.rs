@@ -10,6 +10,7 @@ use lectern_auth::{Auth, AuthConfig};
 use lectern_store::Store;
 use lectern_verify::{CachePolicy, JwkSet, JwtConfig, JwtVerifier, KeySource, Verifier};
 
+use crate::chat::stop::Generations;
 use crate::openapi;
 use crate::profile::Questionnaire;
 use crate::tutor::Tutor;
@@ -28,6 +29,8 @@ pub struct Inner {
     pub limiter: RateLimiter,
     /// The book's index and the answerer; `None` where no book is loaded.
     pub tutor: Option<Arc<Tutor>>,
+    /// The answers this process is generating, so Stop reaches them at once.
+    pub generations: Arc<Generations>,
     /// `/api/openapi.json`, made once: it describes this questionnaire's answers.
     pub openapi: String,
 }
@@ -75,6 +78,7 @@ impl Api {
             questionnaire,
             limiter: RateLimiter::default(),
             tutor,
+            generations: Arc::default(),
             openapi,
         }))
     }

@@ -212,7 +212,9 @@ impl Store {
         .map_err(Into::into)
     }
 
-    /// Records how an answer ended.
+    /// Saves a streaming answer's text and how it ended, if it is still streaming: `false`
+    /// when the reader stopped it meanwhile (or deleted the chat), which the generating
+    /// task takes as its signal to stop.
     pub async fn finish_message(
         &self,
         owner: &UserId,
@@ -221,7 +223,7 @@ impl Store {
     ) -> Result<bool> {
         let updated = execute!(self, |p| {
             sqlx::query(
-            r#"UPDATE "chat_message" SET "content" = $3, "sources" = $4, "status" = $5, "error" = $6, "updatedAt" = $7 WHERE "id" = $1 AND "userId" = $2"#
+            r#"UPDATE "chat_message" SET "content" = $3, "sources" = $4, "status" = $5, "error" = $6, "updatedAt" = $7 WHERE "id" = $1 AND "userId" = $2 AND "status" = 'streaming'"#
         )
         .bind(id)
         .bind(owner)
@@ -230,6 +232,44 @@ impl Store {
         .bind(outcome.status)
         .bind(outcome.error)
         .bind(outcome.now)
+        })?;
+        Ok(updated > 0)
+    }
+
+    /// Stops the owner's answers still streaming in `chat`: they become `interrupted` with
+    /// the code `STOPPED` at once, whichever process generates them. Returns how many.
+    pub async fn stop_answers(
+        &self,
+        owner: &UserId,
+        chat: &ChatId,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        Ok(execute!(self, |p| {
+            sqlx::query(
+            r#"UPDATE "chat_message" SET "status" = 'interrupted', "error" = 'STOPPED', "updatedAt" = $3 WHERE "chatId" = $1 AND "userId" = $2 AND "role" = 'assistant' AND "status" = 'streaming'"#
+        )
+        .bind(chat)
+        .bind(owner)
+        .bind(now)
+        })?)
+    }
+
+    /// Saves what a stopped answer had written by the time its task noticed.
+    pub async fn keep_stopped(
+        &self,
+        owner: &UserId,
+        id: &MessageId,
+        content: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let updated = execute!(self, |p| {
+            sqlx::query(
+            r#"UPDATE "chat_message" SET "content" = $3, "updatedAt" = $4 WHERE "id" = $1 AND "userId" = $2 AND "status" = 'interrupted' AND "error" = 'STOPPED'"#
+        )
+        .bind(id)
+        .bind(owner)
+        .bind(content)
+        .bind(now)
         })?;
         Ok(updated > 0)
     }

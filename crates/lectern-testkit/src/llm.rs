@@ -3,6 +3,7 @@
 //! objects, a `finish_reason: "stop"` chunk, then `data: [DONE]`), or with the failure a
 //! test scripts. Every request is recorded so a test can assert on the prompt it sent.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -49,6 +50,25 @@ struct Shared {
     reply: Mutex<Reply>,
     api_key: Option<String>,
     requests: Mutex<Vec<RecordedRequest>>,
+    /// Answers still streaming: a client that stops reading closes its connection, and the
+    /// server drops the body at its next write.
+    open: Arc<AtomicUsize>,
+}
+
+/// Counts one answer as streaming until the body holding it is dropped.
+struct Streaming(Arc<AtomicUsize>);
+
+impl Streaming {
+    fn new(open: &Arc<AtomicUsize>) -> Self {
+        open.fetch_add(1, Ordering::SeqCst);
+        Self(open.clone())
+    }
+}
+
+impl Drop for Streaming {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// The running fake; it stops when dropped.
@@ -71,8 +91,12 @@ impl FakeLlm {
     }
 
     async fn serve(reply: Reply, api_key: Option<String>) -> Self {
-        let shared =
-            Arc::new(Shared { reply: Mutex::new(reply), api_key, requests: Mutex::default() });
+        let shared = Arc::new(Shared {
+            reply: Mutex::new(reply),
+            api_key,
+            requests: Mutex::default(),
+            open: Arc::default(),
+        });
         let app = Router::new()
             .route("/v1/chat/completions", post(completions))
             .with_state(shared.clone());
@@ -97,6 +121,11 @@ impl FakeLlm {
     /// Every request received so far, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.requests.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// How many answers are still being streamed to a client.
+    pub fn open_streams(&self) -> usize {
+        self.shared.open.load(Ordering::SeqCst)
     }
 }
 
@@ -134,9 +163,9 @@ async fn completions(
     };
     let reply = shared.reply.lock().unwrap_or_else(PoisonError::into_inner).clone();
     match reply {
-        Reply::Chunks(chunks) => event_stream(&model, chunks, Duration::ZERO, true),
-        Reply::Slow { chunks, delay } => event_stream(&model, chunks, delay, true),
-        Reply::DropAfter(chunks) => event_stream(&model, chunks, Duration::ZERO, false),
+        Reply::Chunks(chunks) => event_stream(&shared, &model, chunks, Duration::ZERO, true),
+        Reply::Slow { chunks, delay } => event_stream(&shared, &model, chunks, delay, true),
+        Reply::DropAfter(chunks) => event_stream(&shared, &model, chunks, Duration::ZERO, false),
         Reply::Status(status) => {
             let status = StatusCode::from_u16(status).expect("a valid status code");
             error(status, status.canonical_reason().unwrap_or("error"), "fake_error")
@@ -152,7 +181,14 @@ fn error(status: StatusCode, message: &str, code: &str) -> Response {
 
 /// The SSE frames of a completion: a role chunk, one chunk per piece, the `stop` chunk and
 /// `[DONE]`; or, when `finish` is false, the pieces followed by a broken connection.
-fn event_stream(model: &str, pieces: Vec<String>, delay: Duration, finish: bool) -> Response {
+fn event_stream(
+    shared: &Shared,
+    model: &str,
+    pieces: Vec<String>,
+    delay: Duration,
+    finish: bool,
+) -> Response {
+    let streaming = Streaming::new(&shared.open);
     let chunk = |delta: Value, finish_reason: Value| {
         let chunk = json!({
             "id": "chatcmpl-fake",
@@ -172,14 +208,18 @@ fn event_stream(model: &str, pieces: Vec<String>, delay: Duration, finish: bool)
         // An error from the body stream makes hyper abort the connection mid-response.
         frames.push(Err(std::io::Error::other("connection dropped by the fake")));
     }
-    let frames = stream::iter(frames).then(move |frame| async move {
-        // Before the drop, a pause: hyper flushes what it has while the body is pending, so
-        // the client really receives the first pieces before the connection goes.
-        let pause = if frame.is_err() { delay.max(Duration::from_millis(50)) } else { delay };
-        if !pause.is_zero() {
-            tokio::time::sleep(pause).await;
+    let frames = stream::iter(frames).then(move |frame| {
+        // The closure owns the count, so it ends when hyper drops the body.
+        let _ = &streaming;
+        async move {
+            // Before the drop, a pause: hyper flushes what it has while the body is pending, so
+            // the client really receives the first pieces before the connection goes.
+            let pause = if frame.is_err() { delay.max(Duration::from_millis(50)) } else { delay };
+            if !pause.is_zero() {
+                tokio::time::sleep(pause).await;
+            }
+            frame
         }
-        frame
     });
     Response::builder()
         .header(header::CONTENT_TYPE, "text/event-stream")

@@ -100,6 +100,7 @@ fn reader_api(api: Api) -> Router {
         .route("/api/chats/{id}", get(chat::get).patch(chat::rename).delete(chat::delete))
         .route("/api/chats/{id}/messages", post(chat::ask::ask))
         .route("/api/chats/{id}/messages/{message}/feedback", post(chat::feedback::rate))
+        .route("/api/chats/{id}/stop", post(chat::stop::stop))
         .route("/api/chat/session/merge", post(merge::explicit))
         // The original design's path (DESIGN.md §5).
         .route("/api/chatkit/merge", post(merge::explicit));

@@ -98,6 +98,10 @@ async fn readers_never_see_or_touch_each_others_chats(backend: Backend) {
                 .send()
                 .await
                 .assert_error(404, "MESSAGE_NOT_FOUND");
+            e.post(&format!("/api/chats/{chat}/stop"))
+                .send()
+                .await
+                .assert_error(404, "CHAT_NOT_FOUND");
             e.request(Method::DELETE, &format!("/api/chats/{chat}"))
                 .send()
                 .await

@@ -6,7 +6,9 @@ mod common;
 use std::time::Duration;
 
 use axum::http::Method;
-use common::{TestApp, sign_up, with_profile};
+use common::{ORIGIN, SECRET, TestApp, sign_up, with_profile};
+use lectern_auth::{Auth, AuthConfig, Secret};
+use lectern_store::{Store, StoreOptions};
 use lectern_testkit::llm::{FakeLlm, Reply};
 use lectern_testkit::{Backend, TestClient, TestResponse, backend_tests};
 use lectern_tutor::{Answerer, OpenAiConfig};
@@ -333,6 +335,100 @@ async fn an_answer_is_saved_when_the_reader_leaves(backend: Backend) {
     assert_eq!(answer["content"], "part 0. part 1. part 2. part 3. part 4. part 5. ");
 }
 
+/// Polls (bounded: 5 s, where the stopped answers would stream for 8 s) until the
+/// model has no answer streaming.
+async fn model_released(llm: &FakeLlm) {
+    for _ in 0..200 {
+        if llm.open_streams() == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the model is still being read after the stop");
+}
+
+/// Polls (bounded) until the chat's answer satisfies `done`.
+async fn answer_when(client: &TestClient, id: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let mut answer = Value::Null;
+    for _ in 0..400 {
+        answer = chat(client, id).await["messages"][1].clone();
+        if done(&answer) {
+            return answer;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the answer never got there: {answer}");
+}
+
+async fn stop_ends_the_answer_and_the_model_stream(backend: Backend) {
+    // Eighty pieces, a tenth of a second apart: eight seconds unless stopped.
+    let chunks: Vec<String> = (0..80).map(|i| format!("part {i}. ")).collect();
+    let full: String = chunks.concat();
+    let (app, llm) =
+        model_app(backend, Reply::Slow { chunks, delay: Duration::from_millis(100) }).await;
+    let client = reader(&app).await;
+    let id = new_chat(&client).await;
+    let stop = format!("/api/chats/{id}/stop");
+    assert_eq!(client.post(&stop).send().await.assert_ok(), json!({ "stopped": 0 }));
+
+    let asked = client
+        .post(&format!("/api/chats/{id}/messages"))
+        .json(&json!({ "content": "What is SLAM?" }));
+    assert_eq!(asked.send_and_leave().await.as_u16(), 200);
+    assert_eq!(client.post(&stop).send().await.assert_ok(), json!({ "stopped": 1 }));
+
+    // At once in the database, and the model's stream is closed long before it would end.
+    let answer = chat(&client, &id).await["messages"][1].clone();
+    assert_eq!(
+        (answer["status"].as_str(), answer["error"].as_str()),
+        (Some("interrupted"), Some("STOPPED"))
+    );
+    model_released(&llm).await;
+    let kept = chat(&client, &id).await["messages"][1]["content"].as_str().map(str::to_owned);
+    let kept = kept.expect("content");
+    assert!(full.starts_with(&kept) && kept.len() < full.len(), "a prefix is kept: {kept:?}");
+    assert_eq!(client.post(&stop).send().await.assert_ok(), json!({ "stopped": 0 }), "idempotent");
+
+    // The chat goes on; a stopped answer is not fed back as history.
+    llm.set_reply(Reply::chunks(["Fine now."]));
+    let next = events(&ask(&client, &id, "Try again?").await);
+    assert_eq!(streamed_text(&next), "Fine now.");
+    assert_eq!(chat(&client, &id).await["messages"][1]["error"], "STOPPED", "still stopped");
+}
+
+/// A stop that reaches the replica not generating the answer ends it at the generating
+/// task's next checkpoint. Replicas share a PostgreSQL database (SQLite is one process).
+#[tokio::test]
+async fn stop_reaches_another_replica() {
+    let backend = Backend::Postgres;
+    let chunks: Vec<String> = (0..80).map(|i| format!("part {i}. ")).collect();
+    let (app, llm) =
+        model_app(backend, Reply::Slow { chunks, delay: Duration::from_millis(100) }).await;
+    let client = reader(&app).await;
+    let id = new_chat(&client).await;
+    // A second process on the same database, where the same reader's session is valid.
+    let store = Store::connect(&app.db.url, &StoreOptions::default()).await.expect("connect");
+    let other = TestClient::new(
+        lectern::app(Auth::new(store, AuthConfig::development(ORIGIN, Secret::new(SECRET)))),
+        Some(ORIGIN),
+    );
+    let cookie = client.cookie("better-auth.session_token").expect("a session");
+    other.set_cookie("better-auth.session_token", &cookie);
+    let asked = client
+        .post(&format!("/api/chats/{id}/messages"))
+        .json(&json!({ "content": "What is SLAM?" }));
+    assert_eq!(asked.send_and_leave().await.as_u16(), 200);
+    let stopped = other.post(&format!("/api/chats/{id}/stop")).send().await;
+    assert_eq!(stopped.assert_ok(), json!({ "stopped": 1 }));
+    let answer =
+        answer_when(&client, &id, |a| a["content"].as_str().is_some_and(|c| !c.is_empty())).await;
+    assert_eq!(
+        (answer["status"].as_str(), answer["error"].as_str()),
+        (Some("interrupted"), Some("STOPPED"))
+    );
+    model_released(&llm).await;
+}
+
 async fn hostile_model_output_is_rendered_harmless(backend: Backend) {
     let hostile = "<script>alert(1)</script><img src=x onerror=alert(2)>\n\n[click](javascript:alert(3)) **bold**\n\n| a | b |\n|---|---|\n| 1 | 2 |";
     let (app, _llm) = model_app(backend, Reply::chunks([hostile])).await;
@@ -395,6 +491,7 @@ backend_tests!(
     a_model_answer_streams_and_the_prompt_fits_the_reader,
     a_failing_model_leaves_an_interrupted_answer,
     an_answer_is_saved_when_the_reader_leaves,
+    stop_ends_the_answer_and_the_model_stream,
     hostile_model_output_is_rendered_harmless,
     feedback_is_kept_per_answer,
 );

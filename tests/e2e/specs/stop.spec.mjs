@@ -1,6 +1,7 @@
 // Streaming as the reader sees it, on the "hostile" Lectern whose fake model streams a question
 // containing "e2e-slow" at 50 ms a piece: the answer grows while "Stop" is offered; Stop ends it,
-// keeps the part written so far, and gives the Send button back.
+// keeps the part written so far, and gives the Send button back. The server stops too: the
+// stored answer is that part, marked stopped, and a reload shows it so.
 import { test, expect, server, widget, openWidget, chatReady, isAsk } from "../lib/fixtures.mjs";
 
 const HOSTILE = server("E2E_HOSTILE_URL");
@@ -32,4 +33,22 @@ test("a streaming answer can be stopped, and what was written stays", async ({ p
   // The whole answer (which ends "That is all for now.") never arrived.
   await expect(w.log.getByText(/That is all/)).toHaveCount(0);
   await shot("stopped");
+
+  const stored = async () => {
+    const list = await (await page.request.get(HOSTILE + "/api/chats")).json();
+    const chat = await (await page.request.get(HOSTILE + "/api/chats/" + list.chats[0].id)).json();
+    const answer = chat.messages.find((m) => m.role === "assistant");
+    return [answer.status, answer.error, /That is all/.test(answer.content)];
+  };
+  await expect.poll(stored, { message: "the server stopped the model" }).toEqual(["interrupted", "STOPPED", false]);
+
+  await page.reload();
+  if (!(await w.dialog.isVisible())) await openWidget(w);
+  await w.newChat.click();
+  await w.history.click();
+  await w.dialog.getByRole("button", { name: QUESTION, exact: true }).click();
+  await expect(w.dialog.getByText(/You stopped this answer/)).toBeVisible();
+  await expect(w.log.getByText(/Sea stars pull/).last()).toBeVisible();
+  await expect(w.log.getByText(/That is all/)).toHaveCount(0);
+  await shot("stopped after reload");
 });

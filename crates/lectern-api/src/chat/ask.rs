@@ -2,9 +2,9 @@
 //! streams as Server-Sent Events: `sources`, then `token`s, then `done` or `error`.
 //!
 //! The question is stored before generation starts. Generation runs in a task of its own,
-//! so a reader who closes the tab still gets the answer saved; what the model wrote is
-//! checkpointed while it streams, and a model failure leaves an `interrupted` answer with
-//! its error code, never a silent loss.
+//! so a reader who closes the tab still gets the answer saved (only an explicit Stop ends it,
+//! see [`super::stop`]); what the model wrote is checkpointed while it streams, and a model
+//! failure leaves an `interrupted` answer with its error code, never a silent loss.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -21,6 +21,7 @@ use serde_json::json;
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
 
+use super::stop::Generation;
 use super::{Source, UNTITLED, ids, now, owned_chat, owner};
 use crate::body::{ApiJson, is_typed_text};
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -147,7 +148,17 @@ pub async fn ask(
 
     let (tx, rx) = mpsc::unbounded_channel();
     let request = AnswerRequest { question, history, background, passages };
-    tokio::spawn(generate(api.clone(), tutor, request, owner, answer.id, sources_json, tx));
+    // Registered before the response starts, so a Stop that follows at once cannot miss it.
+    let generation = api.generations.start(&chat.id.0, &answer.id.0);
+    tokio::spawn(generate(
+        api.clone(),
+        tutor,
+        request,
+        (owner, generation),
+        answer.id,
+        sources_json,
+        tx,
+    ));
 
     let first = Event::default()
         .event("sources")
@@ -204,13 +215,13 @@ fn title_from(question: &str) -> String {
     format!("{}…", cut.trim_end())
 }
 
-/// Runs the answerer to the end whether or not anyone still listens, then stores the
-/// outcome.
+/// Runs the answerer to the end whether or not anyone still listens, unless the reader
+/// stops it (see [`super::stop`]), then stores the outcome.
 async fn generate(
     api: Api,
     tutor: Arc<Tutor>,
     request: AnswerRequest,
-    owner: UserId,
+    (owner, generation): (UserId, Generation),
     id: MessageId,
     sources: String,
     tx: mpsc::UnboundedSender<Update>,
@@ -218,38 +229,63 @@ async fn generate(
     let mut pieces = tutor.answerer.answer(request);
     let mut text = String::new();
     let mut saved = Instant::now();
-    let mut failure = None;
-    while let Some(piece) = pieces.next().await {
+    let ending = loop {
+        let piece = tokio::select! {
+            piece = pieces.next() => piece,
+            () = generation.stopped() => break Ending::Stopped,
+        };
         match piece {
-            Ok(piece) => {
+            None => break Ending::Complete,
+            Some(Ok(piece)) => {
                 text.push_str(&piece);
                 // A closed stream only means the reader left; the answer is still saved.
                 let _ = tx.send(Update::Token(piece));
                 if saved.elapsed() >= CHECKPOINT {
-                    save(&api, &owner, &id, &text, &sources, "streaming", None).await;
+                    if !save(&api, &owner, &id, &text, &sources, "streaming", None).await {
+                        break Ending::Stopped; // by a request another replica served
+                    }
                     saved = Instant::now();
                 }
             }
-            Err(err) => {
+            Some(Err(err)) => {
                 tracing::warn!(message.id = %id, code = err.code(), error = %err, "answer interrupted");
-                failure = Some(err.code());
-                break;
+                break Ending::Failed(err.code());
             }
         }
+    };
+    drop(pieces); // closes the model's stream now, not when the last save returns
+    // A final save that finds the answer no longer streaming means it was stopped meanwhile.
+    let finished = match ending {
+        Ending::Complete => save(&api, &owner, &id, &text, &sources, "complete", None)
+            .await
+            .then(|| Update::Done(id.clone())),
+        Ending::Failed(code) => save(&api, &owner, &id, &text, &sources, "interrupted", Some(code))
+            .await
+            .then_some(Update::Failed {
+                code,
+                message: "The tutor could not finish this answer; what it wrote so far is saved. Please try again.",
+            }),
+        Ending::Stopped => None,
+    };
+    if let Some(update) = finished {
+        let _ = tx.send(update);
+        return;
     }
-    match failure {
-        None => {
-            save(&api, &owner, &id, &text, &sources, "complete", None).await;
-            let _ = tx.send(Update::Done(id));
-        }
-        Some(code) => {
-            save(&api, &owner, &id, &text, &sources, "interrupted", Some(code)).await;
-            let message = "The tutor could not finish this answer; what it wrote so far is saved. Please try again.";
-            let _ = tx.send(Update::Failed { code, message });
-        }
+    if let Err(err) = api.store.keep_stopped(&owner, &id, &text, now()).await {
+        tracing::error!(message.id = %id, error = %err, "could not save a stopped answer");
     }
+    let message = "You stopped this answer; what it wrote so far is saved.";
+    let _ = tx.send(Update::Failed { code: "STOPPED", message });
 }
 
+enum Ending {
+    Complete,
+    Failed(&'static str),
+    Stopped,
+}
+
+/// Saves the answer if it is still streaming; `false` when it is not (stopped, or its chat
+/// deleted). A database failure is logged and counts as saved, so generation goes on.
 async fn save(
     api: &Api,
     owner: &UserId,
@@ -258,9 +294,10 @@ async fn save(
     sources: &str,
     status: &str,
     error: Option<&str>,
-) {
+) -> bool {
     let outcome = Outcome { content: text, sources, status, error, now: now() };
-    if let Err(err) = api.store.finish_message(owner, id, &outcome).await {
+    api.store.finish_message(owner, id, &outcome).await.unwrap_or_else(|err| {
         tracing::error!(message.id = %id, error = %err, "could not save an answer");
-    }
+        true
+    })
 }

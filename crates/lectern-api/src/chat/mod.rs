@@ -5,6 +5,7 @@
 pub mod ask;
 pub mod feedback;
 mod ids;
+pub mod stop;
 mod view;
 
 use axum::Json;
