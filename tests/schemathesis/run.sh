@@ -38,7 +38,7 @@ rm -rf "$LOGS" && mkdir -p "$LOGS"
 
 if [[ -z ${LECTERN_BIN:-} ]]; then
   cargo build --quiet -p lectern --manifest-path "$REPO/Cargo.toml"
-  LECTERN_BIN=$REPO/target/debug/lectern
+  LECTERN_BIN=${CARGO_TARGET_DIR:-$REPO/target}/debug/lectern
 fi
 if [[ ! -x $VENV/bin/schemathesis ]]; then
   python3 -m venv "$VENV"
