@@ -30,7 +30,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve identity (/api/auth), the reader API and the tutor.
+    /// Serve identity (/api/auth), the reader API, the tutor, the widget and the demo site.
     Serve {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:3000", env = "LECTERN_ADDR")]

@@ -51,12 +51,6 @@ test("first paint of the panel after a click, and the widget's compressed size",
   await page.goto(MAIN + "/");
   const w = widget(page);
   await expect(w.launcher).toBeVisible();
-  // First open boots the widget (get-session, the sign-in view); measure the warm panel after.
-  await openWidget(w);
-  await expect(w.signInTab).toBeVisible();
-  await w.close.click();
-  await expect(w.dialog).toBeHidden();
-
   // In the page: a capture listener stamps the click; a rAF loop waits until the panel is
   // visible, then one more frame, so the frame that drew it has been produced.
   await page.evaluate(() => {
@@ -80,14 +74,21 @@ test("first paint of the panel after a click, and the widget's compressed size",
       { capture: true },
     );
   });
+  // The first open boots the widget (get-session, then the sign-in view): measured on its own,
+  // then the warm panel, as a reader who opens it again sees it.
+  await openWidget(w);
+  await expect(w.signInTab).toBeVisible();
+  await expect.poll(() => page.evaluate(() => window.__lecternPaint.length)).toBe(1);
+  await w.close.click();
+  await expect(w.dialog).toBeHidden();
   for (let i = 1; i <= CYCLES; i++) {
     await w.launcher.click();
     await expect(w.dialog).toBeVisible();
-    await expect.poll(() => page.evaluate(() => window.__lecternPaint.length)).toBe(i);
+    await expect.poll(() => page.evaluate(() => window.__lecternPaint.length)).toBe(i + 1);
     await page.keyboard.press("Escape");
     await expect(w.dialog).toBeHidden();
   }
-  const samples = await page.evaluate(() => window.__lecternPaint);
+  const [first, ...samples] = await page.evaluate(() => window.__lecternPaint);
   expect(samples).toHaveLength(CYCLES);
   const times = samples.map((s) => s.fromEvent);
   await shot("panel open (measured)");
@@ -107,6 +108,7 @@ test("first paint of the panel after a click, and the widget's compressed size",
 
   const report = {
     chromium: browser.version(),
+    firstOpenMs: round(first.fromEvent),
     firstPaintMs: {
       cycles: CYCLES,
       median: round(median(times)),
@@ -127,7 +129,8 @@ test("first paint of the panel after a click, and the widget's compressed size",
   fs.mkdirSync(artifacts, { recursive: true });
   fs.writeFileSync(path.join(artifacts, "first-paint.json"), JSON.stringify(report, null, 2) + "\n");
   console.log(
-    `first paint of the panel: median ${report.firstPaintMs.median} ms, max ${report.firstPaintMs.max} ms over ${CYCLES} opens; ` +
+    `first paint of the panel: ${report.firstOpenMs} ms on the first open; median ${report.firstPaintMs.median} ms, ` +
+      `max ${report.firstPaintMs.max} ms over ${CYCLES} more opens; ` +
       `widget script + stylesheet: ${total} bytes gzip`,
   );
   expect(total, "widget.js + its stylesheet, gzip, under 40 KB").toBeLessThan(40 * 1024);
