@@ -38,6 +38,7 @@
     out: "M9 21H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h4M16 17l5-5-5-5M21 12H9",
     up: "M7 10v12M15 5.9 14 10h5.8a2 2 0 0 1 1.9 2.6l-2.3 8A2 2 0 0 1 17.5 22H4a2 2 0 0 1-2-2v-8a2 2 0 0 1 2-2h2.8a2 2 0 0 0 1.8-1.1L12 2a3.1 3.1 0 0 1 3 3.9z",
     down: "M17 14V2M9 18.1 10 14H4.2a2 2 0 0 1-1.9-2.6l2.3-8A2 2 0 0 1 6.5 2H20a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2h-2.8a2 2 0 0 0-1.8 1.1L12 22a3.1 3.1 0 0 1-3-3.9z",
+    user: "M20 21a8 8 0 0 0-16 0M12 13a5 5 0 1 0 0-10 5 5 0 0 0 0 10z",
     book: "M4 19.5A2.5 2.5 0 0 1 6.5 17H20V2H6.5A2.5 2.5 0 0 0 4 4.5zM4 19.5A2.5 2.5 0 0 0 6.5 22H20v-5",
     user: "M20 21v-2a4 4 0 0 0-4-4H8a4 4 0 0 0-4 4v2M12 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8z",
   };
@@ -441,10 +442,13 @@
   }
 
   /* ---------- the background questionnaire ---------- */
-  async function showProfile() {
+  /** The questionnaire: after sign-up (the gate), or `editing` what the reader said before. */
+  async function showProfile(editing = false) {
     setView(loadingView());
+    let before = {};
     try {
       S.schema = S.schema || (await api("/api/user/profile/schema"));
+      if (editing) before = ((await api("/api/user/profile").catch((e) => (e.status === 404 ? null : Promise.reject(e)))) || {}).answers || {};
     } catch (e) {
       return setView(failView(e));
     }
@@ -504,19 +508,23 @@
     };
     const refresh = () => items.forEach((it) => (it.el.hidden = !shown(it)));
     const alert = h("div", { role: "alert", class: "alert" });
-    const saveBtn = h("button", { type: "submit", class: "btn primary" }, "Save and start");
+    const saveBtn = h("button", { type: "submit", class: "btn primary" }, editing ? "Save" : "Save and start");
     const form = h(
       "form",
       { class: "profile", "aria-label": "Your background", novalidate: true, onsubmit: save, onchange: changed, oninput: changed },
       h("h3", { class: "h" }, "Your background"),
-      h("p", { class: "muted" }, "Tell the tutor what you know, so answers fit you. It takes a minute, and you can change it later."),
+      h("p", { class: "muted" }, editing
+        ? "Change what you told the tutor; the next answers follow it."
+        : "Tell the tutor what you know, so answers fit you. It takes a minute, and you can change it later."),
       items.map((i) => i.el),
       alert,
       h(
         "div",
         { class: "actions" },
         saveBtn,
-        isGuest() ? h("button", { type: "button", class: "btn ghost", onclick: () => { store.set("skip", "1"); showChat(); } }, "Skip for now") : null,
+        editing
+          ? h("button", { type: "button", class: "btn ghost", onclick: () => showChat() }, "Cancel")
+          : isGuest() ? h("button", { type: "button", class: "btn ghost", onclick: () => { store.set("skip", "1"); showChat(); } }, "Skip for now") : null,
       ),
     );
     function changed(e) {
@@ -563,6 +571,12 @@
         saveBtn.disabled = false;
       }
     }
+    for (const it of items) {
+      const v = before[it.q.id];
+      if (v == null) continue;
+      if (it.q.type === "text") it.inputs[0].value = String(v);
+      else for (const i of it.inputs) i.checked = Array.isArray(v) ? v.includes(i.value) : i.value === v;
+    }
     refresh();
     if (items[0] && items[0].inputs[0]) items[0].inputs[0].setAttribute("data-autofocus", "");
     setView(h("div", { class: "scroll" }, form));
@@ -600,7 +614,7 @@
     const older = h("button", { type: "button", class: "btn ghost small older", hidden: true, onclick: loadOlder }, "Show earlier messages");
     const histList = h("ul", { class: "hist-list" });
     const hist = h("div", { class: "hist", id: uid("hist"), hidden: true }, h("p", { class: "hist-h" }, "Past conversations"), histList);
-    const histBtn = h("button", { type: "button", class: "tool", "aria-expanded": "false", "aria-controls": hist.id, onclick: () => toggleHistory() }, icon("history"), "History");
+    const histBtn = h("button", { type: "button", class: "tool", "aria-expanded": "false", "aria-controls": hist.id, onclick: () => toggleHistory() }, icon("history"), h("span", { class: "lbl" }, "History"));
     const scroller = h("div", { class: "scroller" }, older, empty, log);
     const view = h(
       "div",
@@ -608,10 +622,11 @@
       h(
         "div",
         { class: "toolbar" },
-        h("button", { type: "button", class: "tool", onclick: newChat }, icon("plus"), "New conversation"),
+        h("button", { type: "button", class: "tool", title: "New conversation", onclick: newChat }, icon("plus"), h("span", { class: "lbl" }, "New conversation")),
         histBtn,
         h("span", { class: "grow" }),
-        h("button", { type: "button", class: "tool", onclick: signOut }, icon("out"), "Sign out"),
+        h("button", { type: "button", class: "tool", title: "Your background", onclick: () => showProfile(true) }, icon("user"), h("span", { class: "lbl sr" }, "Your background")),
+        h("button", { type: "button", class: "tool", title: "Sign out", onclick: signOut }, icon("out"), h("span", { class: "lbl sr" }, "Sign out")),
       ),
       isGuest()
         ? h("div", { class: "guest" }, h("span", {}, "You are chatting as a guest."), h("button", { type: "button", class: "linkish", onclick: () => showAuth("signup") }, "Create an account"))

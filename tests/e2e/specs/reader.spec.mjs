@@ -1,6 +1,6 @@
 // A new reader on the demo page (GET / of the main Lectern): signs up, is shown the
-// questionnaire, completes it, asks, sees the streamed answer with sources, reloads and finds the
-// conversation in the history, signs out.
+// questionnaire, completes it, asks, sees the streamed answer with sources, changes their
+// background, reloads and finds the conversation in the history, signs out.
 import {
   test, expect, server, widget, openWidget, createAccount, fillQuestionnaire, profileSchema,
   ask, freshEmail,
@@ -74,6 +74,23 @@ test("a new reader signs up, fills the questionnaire, asks, finds the chat in hi
   // A source opens a real page of the book on this server.
   const target = await page.request.get(hrefs[0]);
   expect(target.status(), `source link ${hrefs[0]}`).toBe(200);
+
+  // The background can be changed later, from the chat: the form opens filled in, and the
+  // conversation is still there after saving.
+  await w.dialog.getByRole("button", { name: "Your background", exact: true }).click();
+  await expect(w.questionnaire).toBeVisible();
+  const single = schema.questions.find((q) => q.type === "single" && !q.showIf);
+  const group = w.questionnaire.getByRole("group", { name: single.label, exact: true });
+  const was = single.options.find((o) => o.value === answers[single.id]);
+  await expect(group.getByRole("radio", { name: was.label, exact: true }), "the form shows what was saved").toBeChecked();
+  const other = single.options.find((o) => o.value !== answers[single.id]);
+  await group.getByRole("radio", { name: other.label, exact: true }).check();
+  await shot("background edited");
+  await w.dialog.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(w.question).toBeVisible();
+  await expect(w.log.getByText(QUESTION, { exact: true })).toBeVisible();
+  const changed = await (await page.request.get(MAIN + "/api/user/profile")).json();
+  expect(changed.answers).toMatchObject({ ...answers, [single.id]: other.value });
 
   // Reload: the conversation is in the history, and reopening it shows the exchange.
   await page.reload();
