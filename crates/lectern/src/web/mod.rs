@@ -7,6 +7,7 @@
 mod assets;
 mod demo;
 
+use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
 use axum::Router;
@@ -30,7 +31,8 @@ pub struct Widget {
 impl Widget {
     fn build() -> Self {
         let style = Asset::new("text/css; charset=utf-8", CSS.as_bytes().to_vec());
-        let script = JS.replace(CSS_PLACEHOLDER, &format!("/assets/widget.{}.css", style.hash()));
+        let script = format!("(() => {{\n\"use strict\";\n{}}})();\n", JS.concat())
+            .replace(CSS_PLACEHOLDER, &format!("/assets/widget.{}.css", style.hash()));
         Self { script: Asset::new(JS_TYPE, script.into_bytes()), style }
     }
 
@@ -46,8 +48,20 @@ impl Widget {
     }
 }
 
-const JS: &str = include_str!("../../../../web/widget.js");
-const CSS: &str = include_str!("../../../../web/widget.css");
+/// The script's parts in the order they run, joined inside one function: one scope, as if
+/// they were one file, and no build step.
+const JS: [&str; 9] = [
+    include_str!("../../../../web/widget/base.js"),
+    include_str!("../../../../web/widget/api.js"),
+    include_str!("../../../../web/widget/shell.js"),
+    include_str!("../../../../web/widget/auth.js"),
+    include_str!("../../../../web/widget/profile.js"),
+    include_str!("../../../../web/widget/chat.js"),
+    include_str!("../../../../web/widget/messages.js"),
+    include_str!("../../../../web/widget/ask.js"),
+    include_str!("../../../../web/widget/mount.js"),
+];
+const CSS: &str = include_str!("../../../../web/widget/widget.css");
 const CSS_PLACEHOLDER: &str = "__LECTERN_CSS_URL__";
 const JS_TYPE: &str = "text/javascript; charset=utf-8";
 
@@ -89,17 +103,19 @@ pub fn routes(site: Option<Arc<Site>>) -> Router {
 /// `/assets/<name>.<hash>.<ext>`: a hash that is not the current one is a 404, not stale
 /// contents under a name that promises they never change.
 async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
-    let widget = Widget::get();
-    let demo_css = demo::stylesheet();
-    let found = [
-        ("widget", &widget.script, "js"),
-        ("widget", &widget.style, "css"),
-        ("demo", demo_css, "css"),
-    ]
-    .into_iter()
-    .find(|(prefix, asset, ext)| file == format!("{prefix}.{}.{ext}", asset.hash()));
-    match found {
-        Some((_, asset, _)) => asset.respond(&headers, Caching::Immutable),
+    static BY_NAME: LazyLock<HashMap<String, &'static Asset>> = LazyLock::new(|| {
+        let widget = Widget::get();
+        [
+            ("widget", &widget.script, "js"),
+            ("widget", &widget.style, "css"),
+            ("demo", demo::stylesheet(), "css"),
+        ]
+        .into_iter()
+        .map(|(name, asset, ext)| (format!("{name}.{}.{ext}", asset.hash()), asset))
+        .collect()
+    });
+    match BY_NAME.get(&file) {
+        Some(asset) => asset.respond(&headers, Caching::Immutable),
         None => crate::middleware::not_found().await,
     }
 }
