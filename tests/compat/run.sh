@@ -57,12 +57,7 @@ command -v python3 >/dev/null || die "python3 is not installed (jwt.test.mjs run
 python3 -c 'import sys, venv; sys.exit(0 if sys.version_info >= (3, 10) else 1)' ||
   die "Python >= 3.10 with the venv module is required (found $(python3 --version 2>&1))"
 
-if [[ -z ${LECTERN_BIN:-} ]]; then
-  step "cargo build -p lectern"
-  (cd "$REPO" && cargo build -p lectern) || die "cargo build -p lectern failed"
-  LECTERN_BIN=${CARGO_TARGET_DIR:-$REPO/target}/debug/lectern
-fi
-[[ -x $LECTERN_BIN ]] || die "LECTERN_BIN=$LECTERN_BIN is not an executable"
+use_lectern_bin
 # The api role (Lectern verifying JWTs) is new; without it the rest of the suite still runs.
 API_ROLE_MISSING=""
 # (Captured, not piped to grep -q: with pipefail, an early-exiting grep could SIGPIPE it.)

@@ -67,12 +67,7 @@ npm_ci() { # dir
 npm_ci "$HERE"
 npm_ci "$HERE/docusaurus"
 
-if [[ -z ${LECTERN_BIN:-} ]]; then
-  step "cargo build -p lectern"
-  (cd "$REPO" && cargo build -p lectern) || die "cargo build -p lectern failed"
-  LECTERN_BIN=${CARGO_TARGET_DIR:-$REPO/target}/debug/lectern
-fi
-[[ -x $LECTERN_BIN ]] || die "LECTERN_BIN=$LECTERN_BIN is not an executable"
+use_lectern_bin
 
 # ---------------------------------------------------------------- ports, databases
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lectern-e2e.XXXXXX")

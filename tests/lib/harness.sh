@@ -1,8 +1,8 @@
 # Sourced by tests/*/run.sh: messages, bounded waits, PostgreSQL databases, and a cleanup
 # that stops every server the script started and drops its databases, whatever happened.
 #
-# The sourcing script sets NAME (the message prefix) and PG_ADMIN (an admin URL whose role
-# may CREATE DATABASE), then appends to PIDS (servers), DBS (databases, via create_dbs) and
+# The sourcing script sets NAME (the message prefix), REPO (the repository) and PG_ADMIN (an
+# admin URL whose role may CREATE DATABASE), then appends to PIDS (servers), DBS (databases, via create_dbs) and
 # sets WORK (a temporary directory).
 
 die() { echo "$NAME: $*" >&2; exit 1; }
@@ -11,6 +11,16 @@ step() { echo "$NAME: $* (${SECONDS}s)"; }
 bounded() {
   local limit=$1; shift
   if command -v timeout >/dev/null; then timeout --kill-after=10 "$limit" "$@"; else "$@"; fi
+}
+
+# LECTERN_BIN: the binary given, or a debug build of the repository at REPO.
+use_lectern_bin() {
+  if [[ -z ${LECTERN_BIN:-} ]]; then
+    step "cargo build -p lectern"
+    (cd "$REPO" && cargo build -p lectern) || die "cargo build -p lectern failed"
+    LECTERN_BIN=${CARGO_TARGET_DIR:-$REPO/target}/debug/lectern
+  fi
+  [[ -x $LECTERN_BIN ]] || die "LECTERN_BIN=$LECTERN_BIN is not an executable"
 }
 
 # psql rather than a driver of one test suite: the PostgreSQL client is on every machine

@@ -216,6 +216,16 @@ export async function chatReady(w) {
   await expect(w.question).toBeVisible();
 }
 
+/** Opens the page at `url`, continues as a guest and waits for the chat; returns the widget. */
+export async function guestChat(page, url) {
+  await page.goto(url);
+  const w = widget(page);
+  await openWidget(w);
+  await w.guestButton.click();
+  await chatReady(w);
+  return w;
+}
+
 /** True for the POST of a question (the SSE answer). */
 export function isAsk(response) {
   return (

@@ -1,8 +1,7 @@
 // A guest chats, then creates an account from the panel, and finds the guest conversation in
 // the account's history (the merge on sign-up, as the reader sees it).
 import {
-  test, expect, server, widget, openWidget, chatReady, ask, freshEmail, fillQuestionnaire,
-  profileSchema, PASSWORD,
+  test, expect, server, ask, freshEmail, fillQuestionnaire, profileSchema, PASSWORD, guestChat,
 } from "../lib/fixtures.mjs";
 
 const MAIN = server("E2E_MAIN_URL");
@@ -10,11 +9,7 @@ const QUESTION = "What is URDF used for?";
 
 test("a guest chats, then signs up and keeps the conversation", async ({ page, shot }, testInfo) => {
   const email = freshEmail("guest", testInfo);
-  await page.goto(MAIN + "/");
-  const w = widget(page);
-  await openWidget(w);
-  await w.guestButton.click();
-  await chatReady(w);
+  const w = await guestChat(page, MAIN + "/");
   await expect(w.guestNote).toBeVisible();
   await expect(w.upgrade).toBeVisible();
   await shot("guest chat");

@@ -3,7 +3,7 @@
 // onclick anchor and an SVG animation handler, next to normal Markdown (a sentence citing [1],
 // a table, a code block). Checked twice: as streamed, and as reloaded from the history (the
 // server's sanitised HTML).
-import { test, expect, server, widget, openWidget, chatReady, ask } from "../lib/fixtures.mjs";
+import { test, expect, server, openWidget, ask, guestChat } from "../lib/fixtures.mjs";
 
 const HOSTILE = server("E2E_HOSTILE_URL");
 const QUESTION = "How does a sea star open a mussel?";
@@ -66,11 +66,7 @@ async function hostileFlow(page, shot) {
   });
   // (The pageErrors fixture also fails the test on any CSP violation: hostile markup that
   // reached the DOM in a form that tried to run, even though the policy stopped it.)
-  await page.goto(HOSTILE + "/");
-  const w = widget(page);
-  await openWidget(w);
-  await w.guestButton.click();
-  await chatReady(w);
+  const w = await guestChat(page, HOSTILE + "/");
 
   await ask(w, QUESTION);
   await assertInert(page, w, dialogs);

@@ -1,16 +1,12 @@
 // Offline: with the browser offline, sending a question shows a readable message and keeps the
 // typed question; back online, the same question goes through.
-import { test, expect, server, widget, openWidget, chatReady, ask, isAsk } from "../lib/fixtures.mjs";
+import { test, expect, server, ask, isAsk, guestChat } from "../lib/fixtures.mjs";
 
 const MAIN = server("E2E_MAIN_URL");
 const QUESTION = "What does a lidar measure?";
 
 test("offline: a readable message, and the typed question is not lost", async ({ page, context, shot }) => {
-  await page.goto(MAIN + "/");
-  const w = widget(page);
-  await openWidget(w);
-  await w.guestButton.click();
-  await chatReady(w);
+  const w = await guestChat(page, MAIN + "/");
 
   const asked = [];
   page.on("request", (r) => {
@@ -43,11 +39,7 @@ test("offline: a readable message, and the typed question is not lost", async ({
 test("offline after the page loaded, network gone mid-session: sending explains and keeps the text", async ({ page, context, shot }) => {
   // The same, but the request is refused at the network layer while the browser still
   // believes it is online (a dead Wi-Fi, a server gone): the message must still be readable.
-  await page.goto(MAIN + "/");
-  const w = widget(page);
-  await openWidget(w);
-  await w.guestButton.click();
-  await chatReady(w);
+  const w = await guestChat(page, MAIN + "/");
   await ask(w, "What is a ROS 2 node?");
   await page.route(`${MAIN}/api/**`, (route) => route.abort("internetdisconnected"));
   await w.question.fill(QUESTION);

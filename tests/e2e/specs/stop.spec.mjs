@@ -2,17 +2,13 @@
 // containing "e2e-slow" at 50 ms a piece: the answer grows while "Stop" is offered; Stop ends it,
 // keeps the part written so far, and gives the Send button back. The server stops too: the
 // stored answer is that part, marked stopped, and a reload shows it so.
-import { test, expect, server, widget, openWidget, chatReady, isAsk } from "../lib/fixtures.mjs";
+import { test, expect, server, openWidget, isAsk, guestChat } from "../lib/fixtures.mjs";
 
 const HOSTILE = server("E2E_HOSTILE_URL");
 const QUESTION = "Walk me through a sea star's meal (e2e-slow)";
 
 test("a streaming answer can be stopped, and what was written stays", async ({ page, shot }) => {
-  await page.goto(HOSTILE + "/");
-  const w = widget(page);
-  await openWidget(w);
-  await w.guestButton.click();
-  await chatReady(w);
+  const w = await guestChat(page, HOSTILE + "/");
 
   const answered = page.waitForResponse(isAsk);
   await w.question.fill(QUESTION);
