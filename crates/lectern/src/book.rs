@@ -7,9 +7,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use lectern_api::tutor::{DEFAULT_TOP_K, Tutor};
-use lectern_tutor::{Answerer, Book, Index, OpenAiConfig, Page};
+use lectern_tutor::{Answerer, Book, Index, OpenAiConfig};
 
 use crate::config::Vars;
+use crate::web::Site;
 
 /// The tutor's settings (`LECTERN_BOOK_*`, `LECTERN_INDEX_DIR`, `LECTERN_TOP_K`,
 /// `LECTERN_LLM_*`).
@@ -62,7 +63,7 @@ impl BookConfig {
 
     /// Questions worth offering a reader who has not asked yet: known for the sample book
     /// only.
-    pub fn example_questions(&self) -> &'static [&'static str] {
+    fn example_questions(&self) -> &'static [&'static str] {
         match self.dir {
             Some(_) => &[],
             None => &[
@@ -94,19 +95,20 @@ impl BookConfig {
         Ok((index, rebuilt, book))
     }
 
-    /// The tutor `serve` uses, and the book's pages for the demo site; indexing runs off the
-    /// async runtime.
-    pub async fn tutor(self) -> anyhow::Result<(Arc<Tutor>, Vec<Page>)> {
+    /// What `serve` needs of the book: the tutor, and the demo site of its pages. Indexing and
+    /// rendering run off the async runtime.
+    pub async fn load(self) -> anyhow::Result<(Arc<Tutor>, Arc<Site>)> {
         let started = Instant::now();
         let config = self.clone();
-        let (index, rebuilt, pages) = tokio::task::spawn_blocking(move || {
+        let (index, rebuilt, sections, site) = tokio::task::spawn_blocking(move || {
             let (index, rebuilt, book) = config.index(|_, _| {})?;
-            anyhow::Ok((index, rebuilt, book.pages()))
+            let site = Site::new(&book.pages(), config.example_questions());
+            anyhow::Ok((index, rebuilt, book.sections().len(), Arc::new(site)))
         })
         .await??;
         tracing::info!(
             book = %self.dir.as_ref().map_or_else(|| "bundled sample".into(), |d| d.display().to_string()),
-            pages = pages.len(),
+            sections,
             rebuilt,
             ms = started.elapsed().as_millis() as u64,
             "book indexed"
@@ -121,7 +123,7 @@ impl BookConfig {
                 Answerer::Extractive
             }
         };
-        Ok((Arc::new(Tutor { index, answerer, top_k: self.top_k }), pages))
+        Ok((Arc::new(Tutor { index, answerer, top_k: self.top_k }), site))
     }
 }
 

@@ -11,7 +11,6 @@ use lectern_store::{Store, StoreOptions};
 use tokio::net::TcpListener;
 
 use crate::config::Config;
-use crate::web::Site;
 
 /// Connects and migrates the database, then picks the password format: argon2id on a
 /// fresh database, Better Auth's scrypt on one that already holds Better Auth hashes, so
@@ -129,12 +128,11 @@ pub async fn run(addr: SocketAddr, role: Role, config: Config) -> anyhow::Result
         Role::All => {
             let auth = state(&config).await?;
             interrupt_stale_answers(&auth.store).await?;
-            let examples = config.book.example_questions();
-            let (tutor, pages) = config.book.clone().tutor().await?;
+            let (tutor, site) = config.book.clone().load().await?;
             let reading = crate::Reading {
                 questionnaire: config.questionnaire,
                 tutor: Some(tutor),
-                site: Some(Arc::new(Site::new(&pages, examples))),
+                site: Some(site),
             };
             (crate::app_with(auth.clone(), reading), auth.store.clone())
         }
@@ -148,10 +146,8 @@ pub async fn run(addr: SocketAddr, role: Role, config: Config) -> anyhow::Result
             tracing::info!(auth_url = %auth_url, strategy = ?config.verify, "reader API ready");
             let settings = lectern_api::Settings::from(&config.auth);
             interrupt_stale_answers(&store).await?;
-            let examples = config.book.example_questions();
-            let (tutor, pages) = config.book.clone().tutor().await?;
-            let site = Some(Arc::new(Site::new(&pages, examples)));
-            let tutor = Some(tutor);
+            let (tutor, site) = config.book.clone().load().await?;
+            let (tutor, site) = (Some(tutor), Some(site));
             let api = lectern_api::Api::new(
                 verifier,
                 None,
