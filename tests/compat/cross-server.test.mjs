@@ -49,6 +49,19 @@ async function signIn(base, email, password = PW) {
 async function getSession(base, auth, what) {
   return expect200(await call(base, "/get-session", auth), `get-session on ${NAME[base]} (${what})`);
 }
+/**
+ * What one server writes reaches the other's session cache by a PostgreSQL notification,
+ * asynchronously (Lectern's cache module): poll, bounded, until `read()` gives `want`.
+ */
+async function eventually(read, want, what) {
+  let got;
+  for (let i = 0; i < 200; i++) {
+    got = await read();
+    if (got === want) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.fail(`${what}: still ${JSON.stringify(got)} after 2 s, want ${JSON.stringify(want)}`);
+}
 const storedPassword = async (userId) =>
   (await rows(`SELECT "password", "accountId" FROM "account" WHERE "userId" = $1 AND "providerId" = 'credential'`, userId))[0];
 
@@ -76,7 +89,8 @@ describe("Lectern and Better Auth sharing one database", () => {
 
       // A profile change made through the other server is what the first one sees.
       expect200(await post(to, "/update-user", { softwareBackground: `via ${NAME[to]}` }, { cookie: u.cookie }), "update-user");
-      assert.equal((await getSession(from, { cookie: u.cookie }, "after update")).user.softwareBackground, `via ${NAME[to]}`);
+      await eventually(async () => (await getSession(from, { cookie: u.cookie }, "after update")).user.softwareBackground,
+        `via ${NAME[to]}`, `${NAME[from]} sees the update made on ${NAME[to]}`);
     });
 
     it(`(c) a bearer token from ${NAME[from]} works on ${NAME[to]}`, async () => {
@@ -118,8 +132,8 @@ describe("Lectern and Better Auth sharing one database", () => {
       const out = await post(to, "/sign-out", {}, { cookie: u.cookie });
       assert.deepEqual(expect200(out, `sign-out on ${NAME[to]}`), { success: true });
       assert.equal((await rows(`SELECT 1 FROM "session" WHERE "token" = $1`, u.token)).length, 0, "session row deleted");
-      assert.equal(await getSession(from, { cookie: u.cookie }, "signed-out cookie"), null);
-      assert.equal(await getSession(from, { bearer: u.bearer }, "signed-out bearer"), null);
+      await eventually(() => getSession(from, { cookie: u.cookie }, "signed-out cookie"), null, `${NAME[from]} drops the cookie`);
+      await eventually(() => getSession(from, { bearer: u.bearer }, "signed-out bearer"), null, `${NAME[from]} drops the bearer`);
     });
 
     it(`(f) an anonymous user made on ${NAME[from]} is upgraded on ${NAME[to]}`, async () => {

@@ -1,16 +1,22 @@
 //! An in-process cache of live sessions, so that checking a session usually costs no
 //! database read at all, and that stays correct under revocation:
-//! - every write through this store evicts what it touches;
+//! - every write through this store evicts what it touches once it is done;
 //! - on PostgreSQL, triggers on `session` and `"user"` send `NOTIFY lectern_auth, <user id>`
 //!   for any update or delete, whoever makes it (another replica, or a Better Auth server on
 //!   the same database), and every process evicts that user's sessions;
 //! - if the notification connection drops, the whole cache is cleared, since notifications
 //!   may have been missed; entries also expire after a TTL as a last resort.
 //!
+//! - a row read from the database is only remembered if nothing was evicted while it was
+//!   being read, so a write (or a notification) that overtakes a read cannot leave the old
+//!   row in memory until the TTL.
+//!
 //! It also remembers whether a user has a reader profile (the gate asks on every tutor
-//! request and `/api/me`), under the same rules: `reader_profile` has a trigger too. An
-//! answer read from the database is only remembered if nothing was evicted while it was
-//! being read, so a notification that overtakes a read cannot leave a stale "no".
+//! request and `/api/me`), under the same rules: `reader_profile` has a trigger too.
+//!
+//! What another server writes reaches this cache when PostgreSQL delivers the
+//! notification, usually well under a millisecond after the commit: the one window in
+//! which a replica may still serve the old row.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -63,11 +69,21 @@ impl SessionCache {
         Some((entry.session.clone(), entry.user.clone()))
     }
 
-    pub(crate) fn put(&self, session: &Session, user: &User) {
+    /// The eviction count to pass to [`Self::put`] or [`Self::remember_profile`] for a
+    /// read started now.
+    pub(crate) fn epoch(&self) -> u64 {
+        self.evictions.load(Ordering::SeqCst)
+    }
+
+    /// Remembers what a read that started at `epoch` found, unless an eviction came since.
+    pub(crate) fn put(&self, session: &Session, user: &User, epoch: u64) {
         if !self.enabled() {
             return;
         }
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if self.evictions.load(Ordering::SeqCst) != epoch {
+            return;
+        }
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
         }
@@ -77,10 +93,12 @@ impl SessionCache {
     }
 
     pub(crate) fn evict_token(&self, token: &str) {
+        self.evictions.fetch_add(1, Ordering::SeqCst);
         self.entries.write().unwrap_or_else(|e| e.into_inner()).remove(token);
     }
 
     pub(crate) fn evict_session(&self, id: &crate::SessionId) {
+        self.evictions.fetch_add(1, Ordering::SeqCst);
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         entries.retain(|_, e| e.session.id != *id);
     }
@@ -104,11 +122,6 @@ impl SessionCache {
         }
         let profiles = self.profiles.read().unwrap_or_else(|e| e.into_inner());
         profiles.get(user).filter(|(_, at)| at.elapsed() < self.ttl).map(|(has, _)| *has)
-    }
-
-    /// The eviction count to pass to [`Self::remember_profile`] for a read started now.
-    pub(crate) fn epoch(&self) -> u64 {
-        self.evictions.load(Ordering::SeqCst)
     }
 
     /// Remembers what a read that started at `epoch` found, unless an eviction came since.
@@ -152,4 +165,60 @@ pub(crate) async fn listen(pool: &sqlx::PgPool, cache: &Arc<SessionCache>) -> sq
         }
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{SessionId, UserId};
+
+    fn row(token: &str) -> (Session, User) {
+        let now = chrono::Utc::now();
+        let user = User {
+            id: UserId("u1".into()),
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+            email_verified: false,
+            image: None,
+            created_at: now,
+            updated_at: now,
+            is_anonymous: None,
+            software_background: None,
+            hardware_background: None,
+        };
+        let session = Session {
+            id: SessionId(format!("id-{token}")),
+            token: token.into(),
+            user_id: user.id.clone(),
+            expires_at: now,
+            created_at: now,
+            updated_at: now,
+            ip_address: None,
+            user_agent: None,
+        };
+        (session, user)
+    }
+
+    #[test]
+    fn a_read_overtaken_by_a_revocation_is_not_remembered() {
+        let cache = SessionCache::new(Duration::from_secs(60));
+        let (session, user) = row("t1");
+
+        // The read starts, the session is deleted (and evicted) before the read ends.
+        let epoch = cache.epoch();
+        cache.evict_token("t1");
+        cache.put(&session, &user, epoch);
+        assert!(cache.get("t1").is_none(), "the revoked session must not be cached");
+
+        // A notification for the user, likewise.
+        let epoch = cache.epoch();
+        cache.evict_user("u1");
+        cache.put(&session, &user, epoch);
+        assert!(cache.get("t1").is_none());
+
+        // Nothing in between: remembered.
+        let epoch = cache.epoch();
+        cache.put(&session, &user, epoch);
+        assert_eq!(cache.get("t1").map(|(s, _)| s.token), Some("t1".to_owned()));
+    }
 }

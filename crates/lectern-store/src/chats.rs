@@ -315,7 +315,6 @@ impl Store {
     /// Gives everything `guest` made to `account`, in one transaction: chats, messages and
     /// feedback, and the profile when the account has none (the account's answers win).
     pub async fn merge_guest(&self, guest: &UserId, account: &UserId) -> Result<Merged> {
-        self.cache.evict_user(account.as_str());
         let merged = with_pool!(self, |p| {
             let mut tx = p.begin().await?;
             let mut merged = Merged::default();
@@ -348,7 +347,6 @@ impl Store {
             }
             tx.commit().await.map(|()| merged)
         })?;
-        // Again after the commit: a read that raced the merge may have seen the old state.
         self.cache.evict_user(account.as_str());
         Ok(merged)
     }

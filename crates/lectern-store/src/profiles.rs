@@ -86,9 +86,6 @@ impl Store {
                    RETURNING {COLUMNS}"#
             ),
         };
-        // The user's summaries change, so cached sessions (and the JWTs made from them)
-        // must be read again.
-        self.cache.evict_user(write.user_id.as_str());
         let saved = with_pool!(self, |p| {
             let mut tx = p.begin().await?;
             let saved: Option<Profile> = sqlx::query_as(&sql)
@@ -111,7 +108,8 @@ impl Store {
             tx.commit().await.map(|()| saved)
         })?;
         if saved.is_some() {
-            // Again after the commit: a read that raced the write may have found no profile.
+            // The user's summaries changed, so cached sessions (and the JWTs made from
+            // them) must be read again.
             self.cache.evict_user(write.user_id.as_str());
             let epoch = self.cache.epoch();
             self.cache.remember_profile(write.user_id.as_str(), true, epoch);

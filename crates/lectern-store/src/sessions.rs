@@ -38,6 +38,7 @@ impl Store {
         if let Some(hit) = self.cache.get(token) {
             return Ok(Some(hit));
         }
+        let epoch = self.cache.epoch();
         // Built once: this is the hottest query in the server.
         static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
         let sql = SQL.get_or_init(|| {
@@ -59,7 +60,7 @@ impl Store {
                 ip_address: r.s_ip,
                 user_agent: r.s_agent,
             };
-            self.cache.put(&session, &r.user);
+            self.cache.put(&session, &r.user, epoch);
             (session, r.user)
         }))
     }
@@ -71,7 +72,6 @@ impl Store {
         expires_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.cache.evict_session(id);
         execute!(self, |p| {
             sqlx::query(
                 r#"UPDATE "session" SET "expiresAt" = $1, "updatedAt" = $2 WHERE "id" = $3"#,
@@ -80,6 +80,7 @@ impl Store {
             .bind(now)
             .bind(id)
         })?;
+        self.cache.evict_session(id);
         Ok(())
     }
 
@@ -92,29 +93,30 @@ impl Store {
     }
 
     pub async fn delete_session(&self, token: &str) -> Result<()> {
-        self.cache.evict_token(token);
         execute!(self, |p| sqlx::query(r#"DELETE FROM "session" WHERE "token" = $1"#).bind(token))?;
+        self.cache.evict_token(token);
         Ok(())
     }
 
     /// Deletes the session with `token` only if it belongs to `user`.
     pub async fn delete_user_session(&self, user: &UserId, token: &str) -> Result<bool> {
-        self.cache.evict_token(token);
         let deleted = execute!(self, |p| {
             sqlx::query(r#"DELETE FROM "session" WHERE "token" = $1 AND "userId" = $2"#)
                 .bind(token)
                 .bind(user)
         })?;
+        self.cache.evict_token(token);
         Ok(deleted > 0)
     }
 
     /// Deletes every session of `user`, except the one with token `keep` if given.
     pub async fn delete_user_sessions(&self, user: &UserId, keep: Option<&str>) -> Result<u64> {
-        self.cache.evict_user(user.as_str());
-        Ok(execute!(self, |p| {
+        let deleted = execute!(self, |p| {
             sqlx::query(r#"DELETE FROM "session" WHERE "userId" = $1 AND "token" <> $2"#)
                 .bind(user)
                 .bind(keep.unwrap_or(""))
-        })?)
+        })?;
+        self.cache.evict_user(user.as_str());
+        Ok(deleted)
     }
 }

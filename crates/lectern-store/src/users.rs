@@ -128,7 +128,6 @@ impl Store {
         patch: &UserPatch,
         now: DateTime<Utc>,
     ) -> Result<Option<User>> {
-        self.cache.evict_user(id.as_str());
         // One statement for every combination of fields: each nullable field takes a
         // "change it" flag, so clearing a value (Some(None)) differs from leaving it.
         let sql = format!(
@@ -140,7 +139,7 @@ impl Store {
                 "updatedAt" = $9
               WHERE "id" = $1 RETURNING {USER_COLUMNS}"#
         );
-        Ok(with_pool!(self, |p| {
+        let updated = with_pool!(self, |p| {
             sqlx::query_as(&sql)
                 .bind(id)
                 .bind(&patch.name)
@@ -153,14 +152,16 @@ impl Store {
                 .bind(now)
                 .fetch_optional(p)
                 .await
-        })?)
+        })?;
+        self.cache.evict_user(id.as_str());
+        Ok(updated)
     }
 
     /// Deletes a user; their sessions and accounts go with them (foreign keys cascade).
     pub async fn delete_user(&self, id: &UserId) -> Result<bool> {
-        self.cache.evict_user(id.as_str());
         let deleted =
             execute!(self, |p| sqlx::query(r#"DELETE FROM "user" WHERE "id" = $1"#).bind(id))?;
+        self.cache.evict_user(id.as_str());
         Ok(deleted > 0)
     }
 
@@ -193,9 +194,6 @@ impl Store {
         now: DateTime<Utc>,
         new_session: Option<&Session>,
     ) -> Result<()> {
-        if new_session.is_some() {
-            self.cache.evict_user(user.as_str());
-        }
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
             sqlx::query(
@@ -216,6 +214,9 @@ impl Store {
             }
             tx.commit().await
         })?;
+        if new_session.is_some() {
+            self.cache.evict_user(user.as_str());
+        }
         Ok(())
     }
 
