@@ -16,7 +16,7 @@ pub async fn guard(State(api): State<Api>, mut req: Request, next: Next) -> Resp
     };
     let bucket = bucket(req.uri().path());
     // Any path but the sign-in forms': a write that carries cookies needs a trusted origin.
-    match checks.admit(&mut req, &bucket, "/api") {
+    match checks.admit(&mut req, &bucket, "/api").await {
         Ok(()) => next.run(req).await,
         Err(err) => err.into_response(),
     }

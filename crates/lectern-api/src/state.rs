@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use lectern_auth::origin::TrustedOrigins;
-use lectern_auth::rate_limit::{RateLimiter, TrustedProxies};
+use lectern_auth::rate_limit::{RateLimiter, SharedCounters, TrustedProxies};
 use lectern_auth::{Auth, AuthConfig};
 use lectern_store::Store;
 use lectern_verify::{CachePolicy, JwkSet, JwtConfig, JwtVerifier, KeySource, Verifier};
@@ -41,6 +41,7 @@ pub struct Settings {
     pub trusted_origins: TrustedOrigins,
     pub trusted_proxies: TrustedProxies,
     pub rate_limit: bool,
+    pub shared_rate_limits: Option<SharedCounters>,
 }
 
 impl From<&AuthConfig> for Settings {
@@ -49,6 +50,7 @@ impl From<&AuthConfig> for Settings {
             trusted_origins: config.trusted_origins.clone(),
             trusted_proxies: config.trusted_proxies.clone(),
             rate_limit: config.rate_limit,
+            shared_rate_limits: config.shared_rate_limits.clone(),
         }
     }
 }
@@ -70,13 +72,14 @@ impl Api {
         tutor: Option<Arc<Tutor>>,
     ) -> Self {
         let openapi = openapi::document(&questionnaire);
+        let limiter = RateLimiter::new(settings.shared_rate_limits.clone());
         Self(Arc::new(Inner {
             verifier,
             auth,
             store,
             settings,
             questionnaire,
-            limiter: RateLimiter::default(),
+            limiter,
             tutor,
             generations: Arc::default(),
             openapi,

@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::jwt::JwtConfig;
 use crate::origin::TrustedOrigins;
 use crate::password::HashAlgorithm;
-use crate::rate_limit::TrustedProxies;
+use crate::rate_limit::{SharedCounters, TrustedProxies};
 use crate::secrets::Secrets;
 
 /// The server secret. Its bytes never reach `Debug` output or logs.
@@ -63,6 +63,8 @@ pub struct AuthConfig {
     /// The format of new password hashes.
     pub password_hash: HashAlgorithm,
     pub rate_limit: bool,
+    /// Counters in Redis shared by every replica (`REDIS_URL`); else each counts alone.
+    pub shared_rate_limits: Option<SharedCounters>,
     pub trusted_proxies: TrustedProxies,
     /// Threads and queue length of the password-hashing pool.
     pub hash_workers: usize,
@@ -83,6 +85,7 @@ impl AuthConfig {
             session: SessionPolicy::default(),
             password_hash: HashAlgorithm::Argon2id,
             rate_limit: true,
+            shared_rate_limits: None,
             trusted_proxies: TrustedProxies::default(),
             hash_workers: workers,
             hash_queue: 64,

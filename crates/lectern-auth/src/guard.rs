@@ -4,7 +4,6 @@
 //! [`admit`].
 
 use std::net::SocketAddr;
-use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
@@ -24,7 +23,7 @@ pub async fn guard(State(auth): State<Auth>, mut req: Request, next: Next) -> Re
         trusted_proxies: &auth.config.trusted_proxies,
     };
     let path = req.uri().path().to_owned();
-    match checks.admit(&mut req, &path, &path) {
+    match checks.admit(&mut req, &path, &path).await {
         Ok(()) => next.run(req).await,
         Err(err) => err.into_response(),
     }
@@ -42,14 +41,14 @@ pub struct Checks<'a> {
 impl Checks<'_> {
     /// Resolves and records the client IP, counts the request in the rate-limit bucket
     /// `bucket` (a path, whose rule applies), and runs the origin check as for `path`.
-    pub fn admit(&self, req: &mut Request, bucket: &str, path: &str) -> AuthResult<()> {
+    pub async fn admit(&self, req: &mut Request, bucket: &str, path: &str) -> AuthResult<()> {
         let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
         let ip = peer.map(|peer| rate_limit::client_ip(peer, req.headers(), self.trusted_proxies));
         req.extensions_mut().insert(ClientIp(ip));
         if let Some(limiter) = self.limiter {
             // Without a peer address (in-process callers) every request shares one bucket.
             let ip = ip.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
-            limiter.check(ip, bucket, Instant::now())?;
+            limiter.check(ip, bucket).await?;
         }
         origin::check_request(self.trusted_origins, req.method(), path, req.headers())
     }

@@ -45,6 +45,7 @@ impl Auth {
     pub fn with_merge(store: Store, config: AuthConfig, merge: Arc<dyn GuestMerge>) -> Self {
         let hasher = HashPool::new(config.hash_workers, config.hash_queue);
         let cookies = CookieNames::new("better-auth", config.secure_cookies);
+        let limiter = RateLimiter::new(config.shared_rate_limits.clone());
         Self(Arc::new(Inner {
             store,
             config,
@@ -52,7 +53,7 @@ impl Auth {
             hasher,
             dummy_hash: Arc::default(),
             merge,
-            limiter: RateLimiter::default(),
+            limiter,
             keys: KeyRing::default(),
         }))
     }

@@ -33,6 +33,22 @@ pub struct Config {
     /// `LECTERN_PROFILE_SCHEMA`: the author's questionnaire, or the built-in one.
     pub questionnaire: lectern_api::profile::Questionnaire,
     pub book: crate::book::BookConfig,
+    /// `REDIS_URL`: where replicas share their rate-limit counters.
+    pub redis: Option<RedisConfig>,
+}
+
+/// `REDIS_URL` and `LECTERN_REDIS_PREFIX` (default `lectern:`), put before every key.
+#[derive(Clone)]
+pub struct RedisConfig {
+    pub url: String,
+    pub prefix: String,
+}
+
+impl std::fmt::Debug for RedisConfig {
+    // Not the URL: it may hold a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisConfig").field("prefix", &self.prefix).finish_non_exhaustive()
+    }
 }
 
 /// Where settings come from: the process environment, or a map in tests.
@@ -214,6 +230,10 @@ impl Config {
             verify,
             questionnaire,
             book: crate::book::BookConfig::from_vars(vars)?,
+            redis: var("REDIS_URL").map(|url| RedisConfig {
+                url,
+                prefix: var("LECTERN_REDIS_PREFIX").unwrap_or_else(|| "lectern:".to_owned()),
+            }),
         })
     }
 }
@@ -251,6 +271,18 @@ mod tests {
         assert!(!config.auth.trusted_origins.is_trusted("http://localhost:3001"));
         assert!(config.auth.rate_limit);
         assert!(!config.auth.secure_cookies);
+        assert!(config.redis.is_none(), "no Redis unless asked for");
+    }
+
+    #[test]
+    fn redis_takes_a_url_and_a_prefix_and_never_shows_the_url() {
+        let url = ("REDIS_URL", "rediss://:s3cret-pass@cache.example.com:6380/2");
+        let redis = config(&[url]).expect("valid").redis.expect("REDIS_URL set");
+        assert_eq!(redis.url, url.1);
+        assert_eq!(redis.prefix, "lectern:");
+        let custom = config(&[url, ("LECTERN_REDIS_PREFIX", "book-a:")]).expect("valid");
+        assert_eq!(custom.redis.expect("set").prefix, "book-a:");
+        assert!(!format!("{:?}", config(&[url]).expect("valid")).contains("s3cret"));
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub async fn state(config: &Config) -> anyhow::Result<Auth> {
         password_hash = ?auth_config.password_hash,
         base_url = %auth_config.base_url,
         rate_limit = auth_config.rate_limit,
+        shared_rate_limits = auth_config.shared_rate_limits.is_some(),
         "identity ready"
     );
     Ok(Auth::with_merge(store, auth_config, Arc::new(lectern_api::merge::ReaderMerge)))
@@ -103,6 +104,23 @@ async fn verifier(
     })
 }
 
+/// With `REDIS_URL`, the rate-limit counters all replicas share. A Redis that cannot be
+/// reached stops the start here, where the mistake is plain to see.
+async fn shared_rate_limits(
+    config: &Config,
+) -> anyhow::Result<Option<lectern_auth::rate_limit::SharedCounters>> {
+    let Some(redis) = &config.redis else { return Ok(None) };
+    if !config.auth.rate_limit {
+        tracing::info!("REDIS_URL unused: rate limiting is off");
+        return Ok(None);
+    }
+    let counters = lectern_auth::rate_limit::SharedCounters::connect(&redis.url, &redis.prefix)
+        .await
+        .map_err(|e| anyhow::anyhow!("REDIS_URL: {e}"))?;
+    tracing::info!(prefix = %redis.prefix, "rate limits shared in Redis");
+    Ok(Some(counters))
+}
+
 /// Answers left `streaming` this long ago lost their process; they are marked interrupted.
 const STALE_ANSWER: Duration = Duration::from_secs(600);
 
@@ -123,7 +141,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Serves `role` until SIGINT or SIGTERM, then lets in-flight requests finish, for at most
 /// [`SHUTDOWN_GRACE`].
-pub async fn run(addr: SocketAddr, role: Role, config: Config) -> anyhow::Result<()> {
+pub async fn run(addr: SocketAddr, role: Role, mut config: Config) -> anyhow::Result<()> {
+    config.auth.shared_rate_limits = shared_rate_limits(&config).await?;
     let (app, store) = match role {
         Role::All => {
             let auth = state(&config).await?;

@@ -39,6 +39,7 @@ async fn ask(client: &TestClient, chat: &str, question: &str) -> TestResponse {
 fn events(res: &TestResponse) -> Vec<(String, Value)> {
     assert_eq!(res.status.as_u16(), 200, "{}", String::from_utf8_lossy(&res.body));
     assert_eq!(res.header("content-type"), Some("text/event-stream"));
+    assert_eq!(res.header("x-accel-buffering"), Some("no"), "proxies must not buffer the answer");
     String::from_utf8_lossy(&res.body)
         .split("\n\n")
         .filter_map(|block| {

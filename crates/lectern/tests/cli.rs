@@ -51,3 +51,22 @@ async fn production_refuses_the_development_secret_and_healthcheck_fails_without
     let health = lectern(&db, &["healthcheck", "--addr", "127.0.0.1:9"]);
     assert!(!health.status.success());
 }
+
+#[tokio::test]
+async fn an_unreachable_redis_stops_the_start_and_its_url_stays_out_of_the_log() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    // Nothing listens on port 9 of loopback.
+    let out = Command::new(env!("CARGO_BIN_EXE_lectern"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("DATABASE_URL", &db.url)
+        .env("REDIS_URL", "redis://:hunter2-redis-password@127.0.0.1:9")
+        .env_remove("LECTERN_ENV")
+        .env_remove("LECTERN_RATE_LIMIT")
+        .output()
+        .expect("run lectern");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("REDIS_URL: cannot connect"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!format!("{stdout}{stderr}").contains("hunter2"), "the password was printed");
+}

@@ -28,6 +28,7 @@ fn config(db: &TestDb, password_hash: Option<HashAlgorithm>) -> Config {
         questionnaire: Default::default(),
         book: lectern::book::BookConfig::from_vars(&std::collections::HashMap::new())
             .expect("defaults"),
+        redis: None,
     }
 }
 

@@ -11,9 +11,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderName, StatusCode};
+use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use futures_util::{Stream, StreamExt};
+use futures_util::StreamExt;
 use lectern_store::{Message, MessageId, Outcome, UserId};
 use lectern_tutor::{AnswerRequest, Background, Passage, Role, Turn};
 use serde::Deserialize;
@@ -81,7 +82,7 @@ pub async fn ask(
     Profiled(reader): Profiled,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<Ask>,
-) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+) -> ApiResult<impl IntoResponse> {
     let question = body.content.trim().to_owned();
     if question.is_empty() || question.chars().count() > MAX_QUESTION || !is_typed_text(&question) {
         return Err(ApiError::new(
@@ -179,10 +180,12 @@ pub async fn ask(
                 .event("error")
                 .json_data(json!({ "code": code, "message": message })),
         };
-        Ok(event.unwrap_or_else(|_| Event::default().event("error").data("{}")))
+        Ok::<_, Infallible>(event.unwrap_or_else(|_| Event::default().event("error").data("{}")))
     });
     let stream = futures_util::stream::once(async { Ok(first) }).chain(updates);
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    // A proxy that buffers (nginx does by default) would hold the answer back until its end.
+    let unbuffered = [(HeaderName::from_static("x-accel-buffering"), "no")];
+    Ok((unbuffered, Sse::new(stream).keep_alive(KeepAlive::default())))
 }
 
 /// The reader's background, from their profile; a guest without one gets none.

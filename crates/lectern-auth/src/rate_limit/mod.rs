@@ -3,21 +3,27 @@
 //! change-email, 100 per 10 s elsewhere. A window ends only after `window` seconds without
 //! an allowed request, as in Better Auth.
 //!
+//! The counters live in this process, or, with `REDIS_URL`, in Redis ([`shared`]), so that
+//! replicas behind a load balancer share one limit; if Redis stops answering, each replica
+//! falls back to its own counters rather than refuse or wave through everyone.
+//!
 //! The client IP is the TCP peer, unless the peer is a configured trusted proxy: then it is
 //! the last `X-Forwarded-For` hop that is not itself a trusted proxy. Better Auth believes a
 //! single-hop `X-Forwarded-For` from anyone, which lets a client pick its own bucket.
 
-use std::collections::HashMap;
+mod memory;
+pub mod shared;
+
 use std::net::{IpAddr, Ipv6Addr};
-use std::sync::Mutex;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::http::HeaderMap;
+use sha2::{Digest, Sha256};
 
 use crate::error::{AuthError, AuthResult};
-
-/// Counters kept at most; past this, idle ones are dropped first.
-const MAX_ENTRIES: usize = 100_000;
+use memory::MemoryCounters;
+pub use shared::SharedCounters;
 
 /// IPs and CIDR ranges whose `X-Forwarded-For` is believed.
 #[derive(Debug, Clone, Default)]
@@ -103,61 +109,78 @@ fn ip_key(ip: IpAddr) -> String {
     }
 }
 
+/// The counter's name. Paths are the client's to choose (the check runs before routing), so
+/// a long one is hashed: a key stays small in memory and in Redis.
+fn key(ip: IpAddr, path: &str) -> String {
+    const LONGEST_PATH: usize = 128;
+    if path.len() <= LONGEST_PATH {
+        format!("{}|{path}", ip_key(ip))
+    } else {
+        format!("{}|#{}", ip_key(ip), hex::encode(Sha256::digest(path.as_bytes())))
+    }
+}
+
 /// Window and maximum for `path` (relative to `/api/auth`), Better Auth's default rules;
 /// and for the reader API's buckets (`/api/…`), its default and the tutor's.
-fn rule(path: &str) -> (Duration, u32) {
+fn rule(path: &str) -> Rule {
     const TEN_S: Duration = Duration::from_secs(10);
     const MINUTE: Duration = Duration::from_secs(60);
     let strict = ["/sign-in", "/sign-up", "/change-password", "/change-email"];
     let mail = ["/request-password-reset", "/send-verification-email", "/forget-password"];
     // Asking the tutor costs a model call: a question every few seconds is a fast reader.
     if path.starts_with("/api/chats/") && path.ends_with("/messages") {
-        (MINUTE, 20)
+        Rule { window: MINUTE, max: 20, shared: true }
     } else if strict.iter().any(|p| path.starts_with(p)) {
-        (TEN_S, 3)
+        Rule { window: TEN_S, max: 3, shared: true }
     } else if mail.iter().any(|p| path.starts_with(p)) {
-        (MINUTE, 3)
+        Rule { window: MINUTE, max: 3, shared: true }
     } else {
-        (TEN_S, 100)
+        Rule { window: TEN_S, max: 100, shared: false }
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Counter {
-    count: u32,
-    last: Instant,
+/// A window and the most requests it allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Rule {
+    window: Duration,
+    max: u32,
+    /// Counted in Redis when there is one. These limits stop guessing passwords and spending
+    /// (mail, model calls), which a client could multiply by the number of replicas. The
+    /// general limit guards each replica's own load, so each counts it alone, at memory
+    /// speed: in Redis it cost get-session a third of its throughput (docs/benchmarks.md).
+    shared: bool,
 }
 
-/// In-memory counters (one replica). Shared counters across replicas come with Redis.
-#[derive(Debug, Default)]
+/// The request counters, in memory or shared in Redis. Cheap to clone.
+#[derive(Debug, Clone, Default)]
 pub struct RateLimiter {
-    counters: Mutex<HashMap<String, Counter>>,
+    memory: Arc<MemoryCounters>,
+    shared: Option<SharedCounters>,
 }
 
 impl RateLimiter {
+    /// With `shared`, every replica counts in the same Redis; this process's own counters
+    /// serve only while Redis does not answer.
+    pub fn new(shared: Option<SharedCounters>) -> Self {
+        Self { memory: Arc::default(), shared }
+    }
+
     /// Counts a request from `ip` to `path`; `Err(RateLimited)` when over the limit.
-    pub fn check(&self, ip: IpAddr, path: &str, now: Instant) -> AuthResult<()> {
-        let (window, max) = rule(path);
-        let key = format!("{}|{path}", ip_key(ip));
-        let mut counters = self.counters.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if counters.len() >= MAX_ENTRIES && !counters.contains_key(&key) {
-            counters.retain(|_, c| now.duration_since(c.last) < Duration::from_secs(60));
-            if counters.len() >= MAX_ENTRIES {
-                counters.clear();
-            }
+    pub async fn check(&self, ip: IpAddr, path: &str) -> AuthResult<()> {
+        let rule = rule(path);
+        let key = key(ip, path);
+        // `None`: not counted in Redis (no Redis, a local rule, or Redis unavailable).
+        let in_redis = match &self.shared {
+            Some(shared) if rule.shared => shared.count(&key, rule).await.ok(),
+            _ => None,
+        };
+        let retry_after = in_redis.unwrap_or_else(|| self.memory.count(&key, rule, Instant::now()));
+        match retry_after {
+            None => Ok(()),
+            Some(wait) => Err(AuthError::RateLimited {
+                retry_after: (wait.as_secs_f64().ceil() as u64).max(1),
+            }),
         }
-        let counter = counters.entry(key).or_insert(Counter { count: 0, last: now });
-        let since_last = now.duration_since(counter.last);
-        if counter.count >= max && since_last < window {
-            let retry_after = (window - since_last).as_secs_f64().ceil() as u64;
-            return Err(AuthError::RateLimited { retry_after: retry_after.max(1) });
-        }
-        if since_last >= window {
-            counter.count = 0;
-        }
-        counter.count += 1;
-        counter.last = now;
-        Ok(())
     }
 }
 
@@ -169,36 +192,43 @@ mod tests {
         s.parse().expect("test IP")
     }
 
-    #[test]
-    fn sign_in_allows_three_per_ten_seconds() {
+    #[tokio::test]
+    async fn sign_in_allows_three_per_ten_seconds() {
         let limiter = RateLimiter::default();
-        let t0 = Instant::now();
-        for i in 0..3 {
-            assert!(
-                limiter.check(ip("1.2.3.4"), "/sign-in/email", t0 + Duration::from_secs(i)).is_ok()
-            );
+        for _ in 0..3 {
+            assert!(limiter.check(ip("1.2.3.4"), "/sign-in/email").await.is_ok());
         }
-        // The window runs from the last allowed request (t0 + 2 s), as in Better Auth.
-        let refused = limiter.check(ip("1.2.3.4"), "/sign-in/email", t0 + Duration::from_secs(3));
-        assert!(matches!(refused, Err(AuthError::RateLimited { retry_after: 9 })), "{refused:?}");
+        let refused = limiter.check(ip("1.2.3.4"), "/sign-in/email").await;
+        assert!(matches!(refused, Err(AuthError::RateLimited { retry_after: 10 })), "{refused:?}");
         // Another client and another path have their own counters.
-        assert!(limiter.check(ip("1.2.3.5"), "/sign-in/email", t0).is_ok());
-        assert!(limiter.check(ip("1.2.3.4"), "/get-session", t0).is_ok());
-        // Ten seconds after the last allowed request the window is over.
-        assert!(
-            limiter.check(ip("1.2.3.4"), "/sign-in/email", t0 + Duration::from_secs(12)).is_ok()
-        );
+        assert!(limiter.check(ip("1.2.3.5"), "/sign-in/email").await.is_ok());
+        assert!(limiter.check(ip("1.2.3.4"), "/get-session").await.is_ok());
     }
 
     #[test]
-    fn ipv6_clients_share_their_64() {
-        let limiter = RateLimiter::default();
-        let t0 = Instant::now();
-        for host in ["2001:db8::1", "2001:db8::2", "2001:db8::3"] {
-            assert!(limiter.check(ip(host), "/sign-up/email", t0).is_ok());
+    fn replicas_share_the_limits_on_guessing_and_spending_only() {
+        for path in [
+            "/sign-in/email",
+            "/sign-up/email",
+            "/change-password",
+            "/request-password-reset",
+            "/api/chats/*/messages",
+        ] {
+            assert!(rule(path).shared, "{path}");
         }
-        assert!(limiter.check(ip("2001:db8::4"), "/sign-up/email", t0).is_err());
-        assert!(limiter.check(ip("2001:db8:0:1::1"), "/sign-up/email", t0).is_ok());
+        for path in ["/get-session", "/token", "/api/me", "/api/chats"] {
+            assert!(!rule(path).shared, "{path}: each replica guards its own load");
+        }
+    }
+
+    #[tokio::test]
+    async fn ipv6_clients_share_their_64() {
+        let limiter = RateLimiter::default();
+        for host in ["2001:db8::1", "2001:db8::2", "2001:db8::3"] {
+            assert!(limiter.check(ip(host), "/sign-up/email").await.is_ok());
+        }
+        assert!(limiter.check(ip("2001:db8::4"), "/sign-up/email").await.is_err());
+        assert!(limiter.check(ip("2001:db8:0:1::1"), "/sign-up/email").await.is_ok());
     }
 
     #[test]
