@@ -448,6 +448,51 @@ async function main() {
   await ex("sign-in carol old password", "POST", "/sign-in/email", { json: { email: carol, password: pw } });
   await ex("sign-in carol new password", "POST", "/sign-in/email", { json: { email: carol, password: "third-pass-33" } });
 
+  // --- linked accounts (carol has her credential account only)
+  await ex("list-accounts no session", "GET", "/list-accounts");
+  await ex("list-accounts ok", "GET", "/list-accounts", { jar: "carol" });
+  const carolAccount = last.json?.[0]?.id ?? "none";
+  await ex("list-accounts POST (GET-only)", "POST", "/list-accounts", { jar: "carol", json: {} });
+  await ex("unlink-account missing accountId", "POST", "/unlink-account", { jar: "carol", json: {} });
+  await ex("unlink-account accountId number", "POST", "/unlink-account", { jar: "carol", json: { accountId: 2 } });
+  await ex("unlink-account no session", "POST", "/unlink-account", { json: { accountId: "x" } });
+  await ex("unlink-account unknown id", "POST", "/unlink-account", { jar: "carol", json: { accountId: "not-an-account" } });
+  await ex("unlink-account the last one", "POST", "/unlink-account", { jar: "carol", json: { accountId: carolAccount } });
+  await ex("list-accounts after refused unlink", "GET", "/list-accounts", { jar: "carol" });
+  await ex("sign-in/anonymous for accounts", "POST", "/sign-in/anonymous", { jar: "anonAccounts" });
+  await ex("list-accounts anonymous", "GET", "/list-accounts", { jar: "anonAccounts" });
+  await ex("unlink-account anonymous", "POST", "/unlink-account", { jar: "anonAccounts", json: { accountId: "x" } });
+
+  // --- the mail flows, which the reference configures none of
+  await ex("change-email no session", "POST", "/change-email", { json: { newEmail: email("changed") } });
+  await ex("change-email missing", "POST", "/change-email", { jar: "carol", json: {} });
+  await ex("change-email invalid", "POST", "/change-email", { jar: "carol", json: { newEmail: "nope" } });
+  await ex("change-email evil callbackURL", "POST", "/change-email", { jar: "carol", json: { newEmail: email("changed"), callbackURL: `${EVIL}/x` } });
+  await ex("change-email ok", "POST", "/change-email", { jar: "carol", json: { newEmail: email("changed"), callbackURL: "/settings" } });
+  await ex("request-password-reset missing", "POST", "/request-password-reset", { json: {} });
+  await ex("request-password-reset invalid", "POST", "/request-password-reset", { json: { email: "nope" } });
+  await ex("request-password-reset evil redirectTo", "POST", "/request-password-reset", { json: { email: carol, redirectTo: `${EVIL}/reset` } });
+  await ex("request-password-reset known", "POST", "/request-password-reset", { json: { email: carol, redirectTo: "/reset" } });
+  await ex("request-password-reset unknown", "POST", "/request-password-reset", { json: { email: email("nobody") } });
+  await ex("forget-password (old name)", "POST", "/forget-password", { json: { email: carol } });
+  await ex("reset-password missing", "POST", "/reset-password", { json: {} });
+  await ex("reset-password too short", "POST", "/reset-password", { json: { newPassword: "short", token: "t" } });
+  await ex("reset-password too long", "POST", "/reset-password", { json: { newPassword: "a".repeat(129), token: "t" } });
+  await ex("reset-password no token", "POST", "/reset-password", { json: { newPassword: "a-new-password-1" } });
+  await ex("reset-password unknown token", "POST", "/reset-password", { json: { newPassword: "a-new-password-1", token: "abc" } });
+  await ex("reset-password token number", "POST", "/reset-password", { json: { newPassword: "a-new-password-1", token: 5 } });
+  await ex("send-verification-email missing", "POST", "/send-verification-email", { json: {} });
+  await ex("send-verification-email invalid", "POST", "/send-verification-email", { json: { email: "nope" } });
+  await ex("send-verification-email evil callbackURL", "POST", "/send-verification-email", { json: { email: carol, callbackURL: `${EVIL}/v` } });
+  await ex("send-verification-email ok", "POST", "/send-verification-email", { json: { email: carol } });
+  await ex("send-verification-email signed in", "POST", "/send-verification-email", { jar: "carol", json: { email: carol } });
+  await ex("verify-email no token", "GET", "/verify-email");
+  await ex("verify-email unknown token", "GET", "/verify-email?token=abc");
+  await ex("verify-email token + callbackURL", "GET", "/verify-email?token=abc&callbackURL=%2Fdone");
+  await ex("verify-email token + callbackURL with query", "GET", "/verify-email?token=abc&callbackURL=%2Fdone%3Fx%3D1");
+  await ex("verify-email token + evil callbackURL", "GET", `/verify-email?token=abc&callbackURL=${encodeURIComponent(EVIL + "/v")}`);
+  await ex("verify-email POST (GET-only)", "POST", "/verify-email", { json: {} });
+
   // --- anonymous
   await ex("sign-in/anonymous", "POST", "/sign-in/anonymous", { jar: "anon" });
   const anonTok = tokenFromJar("anon");

@@ -147,15 +147,26 @@ fn invalid_origin() -> AuthError {
     AuthError::forbidden("INVALID_ORIGIN", "Invalid origin")
 }
 
+/// The URL fields of Better Auth's origin check, each refused with its own error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UrlField {
+    /// `callbackURL`
+    Callback,
+    /// `redirectTo`
+    Redirect,
+}
+
 /// `callbackURL`-style fields must be relative paths or on a trusted origin, so a sign-in
 /// can never be turned into an open redirect.
-pub fn check_callback(trusted: &TrustedOrigins, url: &str, code: &'static str) -> AuthResult<()> {
+pub fn check_callback(trusted: &TrustedOrigins, url: &str, field: UrlField) -> AuthResult<()> {
     let relative = url.starts_with('/') && !url.starts_with("//") && !url.contains('\\');
     if relative || trusted.is_trusted(url) {
-        Ok(())
-    } else {
-        Err(AuthError::forbidden(code, "Invalid callbackURL"))
+        return Ok(());
     }
+    Err(match field {
+        UrlField::Callback => AuthError::forbidden("INVALID_CALLBACK_URL", "Invalid callbackURL"),
+        UrlField::Redirect => AuthError::forbidden("INVALID_REDIRECT_URL", "Invalid redirectURL"),
+    })
 }
 
 #[cfg(test)]
@@ -181,10 +192,10 @@ mod tests {
     #[test]
     fn callback_urls_are_relative_or_trusted() {
         let t = TrustedOrigins::new(["https://book.example.com"]);
-        assert!(check_callback(&t, "/dashboard", "INVALID_CALLBACK_URL").is_ok());
-        assert!(check_callback(&t, "https://book.example.com/x", "INVALID_CALLBACK_URL").is_ok());
+        assert!(check_callback(&t, "/dashboard", UrlField::Callback).is_ok());
+        assert!(check_callback(&t, "https://book.example.com/x", UrlField::Callback).is_ok());
         for bad in ["//evil.com", "https://evil.com", "/\\evil.com", "javascript:alert(1)"] {
-            assert!(check_callback(&t, bad, "INVALID_CALLBACK_URL").is_err(), "{bad}");
+            assert!(check_callback(&t, bad, UrlField::Callback).is_err(), "{bad}");
         }
     }
 }

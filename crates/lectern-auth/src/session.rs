@@ -64,6 +64,18 @@ pub struct CurrentSession {
     pub user: User,
 }
 
+impl CurrentSession {
+    /// Refuses a session made longer ago than `freshAge` (`freshSessionMiddleware`), for the
+    /// flows a stolen old cookie must not reach: listing devices, unlinking accounts.
+    pub fn require_fresh(&self, auth: &Auth) -> AuthResult<()> {
+        let age = (Utc::now() - self.session.created_at).to_std().unwrap_or_default();
+        if age > auth.config.session.fresh_age {
+            return Err(AuthError::forbidden("SESSION_NOT_FRESH", "Session is not fresh"));
+        }
+        Ok(())
+    }
+}
+
 impl FromRequestParts<Auth> for CurrentSession {
     type Rejection = AuthError;
 

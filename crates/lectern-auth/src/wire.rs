@@ -2,7 +2,7 @@
 //! them (camelCase, ISO-8601 timestamps with milliseconds).
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use lectern_store::{Session, User};
+use lectern_store::{Account, Session, User};
 use serde::{Serialize, Serializer};
 
 fn iso<S: Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
@@ -70,6 +70,37 @@ impl<'a> From<&'a Session> for SessionJson<'a> {
             user_agent: s.user_agent.as_deref(),
             user_id: s.user_id.as_str(),
             id: s.id.as_str(),
+        }
+    }
+}
+
+/// An account as `list-accounts` shows it: no password, no provider tokens, and the stored
+/// comma-separated scopes as a list.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountJson<'a> {
+    pub account_id: &'a str,
+    pub provider_id: &'a str,
+    pub user_id: &'a str,
+    #[serde(serialize_with = "iso")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "iso")]
+    pub updated_at: DateTime<Utc>,
+    pub id: &'a str,
+    pub scopes: Vec<&'a str>,
+}
+
+impl<'a> From<&'a Account> for AccountJson<'a> {
+    fn from(a: &'a Account) -> Self {
+        let scopes = a.scope.as_deref().unwrap_or("");
+        Self {
+            account_id: &a.account_id,
+            provider_id: &a.provider_id,
+            user_id: a.user_id.as_str(),
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+            id: &a.id,
+            scopes: scopes.split(',').map(str::trim).filter(|s| !s.is_empty()).collect(),
         }
     }
 }

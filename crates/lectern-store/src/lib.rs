@@ -5,6 +5,7 @@
 //! backends accept (double-quoted identifiers, `$n` placeholders in order) and compiled for
 //! each backend by [`with_pool!`], so the two backends cannot drift apart.
 
+mod accounts;
 mod cache;
 mod chats;
 mod error;
@@ -24,6 +25,7 @@ use sqlx::{PgPool, SqlitePool};
 
 use cache::SessionCache;
 
+pub use accounts::Account;
 pub use chats::{Chat, Feedback, Merged, Message, MessageWithFeedback, Outcome};
 pub use error::StoreError;
 pub use jwks::JwkRow;

@@ -1,6 +1,8 @@
 //! One module per Better Auth flow (`packages/better-auth/src/api/routes/*.ts`, 1.7.x).
 
+pub mod accounts;
 pub mod change_password;
+pub mod email_flows;
 pub mod get_session;
 pub mod jwt;
 pub mod sessions;

@@ -19,11 +19,8 @@ pub async fn list(
     State(auth): State<Auth>,
     current: CurrentSession,
 ) -> AuthResult<Json<serde_json::Value>> {
+    current.require_fresh(&auth)?;
     let now = Utc::now();
-    let age = (now - current.session.created_at).to_std().unwrap_or_default();
-    if age > auth.config.session.fresh_age {
-        return Err(AuthError::forbidden("SESSION_NOT_FRESH", "Session is not fresh"));
-    }
     let sessions = auth.store.user_sessions(&current.user.id).await?;
     let live: Vec<SessionJson<'_>> =
         sessions.iter().filter(|s| s.expires_at > now).map(SessionJson::from).collect();

@@ -43,7 +43,7 @@ pub async fn handler(
     let email = validate::email(&body.email).ok_or_else(validate::invalid_email)?;
     validate::password_not_too_long(&body.password)?;
     if let Some(url) = &body.callback_url {
-        origin::check_callback(&auth.config.trusted_origins, url, "INVALID_CALLBACK_URL")?;
+        origin::check_callback(&auth.config.trusted_origins, url, origin::UrlField::Callback)?;
     }
     auth.ensure_hashing_room()?;
     // Unknown emails and accounts without a password verify against a dummy hash, so the

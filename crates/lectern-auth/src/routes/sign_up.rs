@@ -64,7 +64,7 @@ pub async fn handler(
         }
     }
     if let Some(url) = &body.callback_url {
-        origin::check_callback(&auth.config.trusted_origins, url, "INVALID_CALLBACK_URL")?;
+        origin::check_callback(&auth.config.trusted_origins, url, origin::UrlField::Callback)?;
     }
     auth.ensure_hashing_room()?;
     if auth.store.find_login(&email).await?.is_some() {
