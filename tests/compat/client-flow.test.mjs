@@ -144,6 +144,20 @@ for (const [name, base] of targetsFromEnv("COMPAT_TARGETS")) {
       fails(await a.client.listSessions(), 401, "UNAUTHORIZED", "list-sessions without a session");
     });
 
+    it("lists the linked accounts, refuses to unlink the last, and says mail is not set up", async () => {
+      const a = await signedUp(base, "accounts");
+      const accounts = ok(await a.client.listAccounts(), "list-accounts");
+      assert.equal(accounts.length, 1);
+      assert.equal(accounts[0].providerId, "credential");
+      assert.equal(accounts[0].userId, a.user.id);
+      assert.deepEqual(accounts[0].scopes, []);
+      assert.equal(accounts[0].password, undefined, "no password hash in the list");
+      fails(await a.client.unlinkAccount({ accountId: accounts[0].id }), 400, "FAILED_TO_UNLINK_LAST_ACCOUNT", "unlink the last account");
+      fails(await a.client.requestPasswordReset({ email: a.email, redirectTo: "/reset" }), 400, "RESET_PASSWORD_DISABLED", "password reset without mail");
+      fails(await a.client.changeEmail({ newEmail: uniqueEmail("changed") }), 400, "CHANGE_EMAIL_DISABLED", "change-email without mail");
+      fails(await a.client.sendVerificationEmail({ email: a.email }), 400, "VERIFICATION_EMAIL_NOT_ENABLED", "verification without mail");
+    });
+
     it("upgrades an anonymous guest by signing up", async () => {
       const g = cookieClient(base);
       const anon = ok(await g.client.signIn.anonymous(), "sign-in/anonymous");
