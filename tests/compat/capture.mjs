@@ -481,6 +481,14 @@ async function main() {
   await ex("reset-password no token", "POST", "/reset-password", { json: { newPassword: "a-new-password-1" } });
   await ex("reset-password unknown token", "POST", "/reset-password", { json: { newPassword: "a-new-password-1", token: "abc" } });
   await ex("reset-password token number", "POST", "/reset-password", { json: { newPassword: "a-new-password-1", token: 5 } });
+  await ex("reset-password short, no token", "POST", "/reset-password", { json: { newPassword: "short" } });
+  await ex("reset-password short, token in query", "POST", "/reset-password?token=abc", { json: { newPassword: "short" } });
+  await ex("reset-password token in query", "POST", "/reset-password?token=abc", { json: { newPassword: "a-new-password-1" } });
+  await ex("reset-password link", "GET", "/reset-password/abc?callbackURL=%2Freset");
+  await ex("reset-password link, callback with query", "GET", "/reset-password/abc?callbackURL=%2Freset%3Fa%3D1%26error%3Dold");
+  await ex("reset-password link, absolute trusted callback", "GET", `/reset-password/abc?callbackURL=${encodeURIComponent(ORIGIN + "/ok")}`);
+  await ex("reset-password link, no callback", "GET", "/reset-password/abc");
+  await ex("reset-password link, evil callback", "GET", `/reset-password/abc?callbackURL=${encodeURIComponent(EVIL + "/x")}`);
   await ex("send-verification-email missing", "POST", "/send-verification-email", { json: {} });
   await ex("send-verification-email invalid", "POST", "/send-verification-email", { json: { email: "nope" } });
   await ex("send-verification-email evil callbackURL", "POST", "/send-verification-email", { json: { email: carol, callbackURL: `${EVIL}/v` } });

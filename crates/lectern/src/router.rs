@@ -83,6 +83,7 @@ fn identity(auth: Auth) -> Router {
         .route("/change-email", post(email_flows::change_email))
         .route("/request-password-reset", post(email_flows::request_password_reset))
         .route("/reset-password", post(email_flows::reset_password))
+        .route("/reset-password/{token}", get(email_flows::reset_password_link))
         .route("/send-verification-email", post(email_flows::send_verification_email))
         .route("/verify-email", get(email_flows::verify_email))
         .route("/token", get(jwt::token))

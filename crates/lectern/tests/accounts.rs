@@ -111,6 +111,16 @@ async fn mail_flows_answer_as_an_unconfigured_better_auth(backend: Backend) {
     post("/api/auth/reset-password", json!({ "newPassword": "long enough now", "token": "t" }))
         .await
         .assert_error(400, "INVALID_TOKEN");
+    post("/api/auth/reset-password", json!({ "newPassword": "short" }))
+        .await
+        .assert_error(400, "INVALID_TOKEN");
+    let link = app
+        .client
+        .get("/api/auth/reset-password/t?callbackURL=%2Freset%3Ferror%3Dold")
+        .send()
+        .await;
+    assert_eq!(link.status.as_u16(), 302);
+    assert_eq!(link.header("location"), Some("http://localhost:3000/reset?error=INVALID_TOKEN"));
     app.client
         .get("/api/auth/verify-email?token=t")
         .send()

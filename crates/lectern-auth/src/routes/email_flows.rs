@@ -80,18 +80,51 @@ pub async fn request_password_reset(
 pub struct ResetPassword {
     #[serde(rename = "newPassword")]
     new_password: String,
+    token: Option<String>,
 }
 
-/// `token` is type-checked like Better Auth's, and never read: no token can be valid.
 impl Schema for ResetPassword {
     const FIELDS: &'static [Field] =
         &[Field::required("newPassword", Kind::String), Field::optional("token", Kind::String)];
 }
 
-/// `POST /reset-password`: the new password is checked, then the token, which cannot exist.
-pub async fn reset_password(Body(body): Body<ResetPassword>) -> AuthResult<Response> {
+/// `POST /reset-password[?token=…]`: a token must be given (in the body or the query), then
+/// the new password is checked, then the token, which cannot exist.
+pub async fn reset_password(
+    RawQuery(query): RawQuery,
+    Body(body): Body<ResetPassword>,
+) -> AuthResult<Response> {
+    if body.token.is_none() && !query_map(query).contains_key("token") {
+        return Err(invalid_token(StatusCode::BAD_REQUEST));
+    }
     validate::new_password(&body.new_password)?;
-    Err(AuthError::bad_request("INVALID_TOKEN", "Invalid token"))
+    Err(invalid_token(StatusCode::BAD_REQUEST))
+}
+
+/// `GET /reset-password/:token?callbackURL=…`, the link a reset mail holds: the browser is
+/// sent to the callback URL (resolved against the public URL) with `error=INVALID_TOKEN`.
+pub async fn reset_password_link(
+    State(auth): State<Auth>,
+    RawQuery(query): RawQuery,
+) -> AuthResult<Response> {
+    let query = query_map(query);
+    let Some(callback) = query.get("callbackURL") else {
+        return Err(AuthError::validation(
+            "[query.callbackURL] Invalid input: expected string, received undefined",
+        ));
+    };
+    check_url(&auth, Some(callback), UrlField::Callback)?;
+    let mut url = url::Url::parse(&auth.config.base_url)
+        .and_then(|base| base.join(callback))
+        .map_err(|_| AuthError::forbidden("INVALID_CALLBACK_URL", "Invalid callbackURL"))?;
+    // As `URLSearchParams.set`: replaces an `error` the URL may already carry.
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != "error")
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect();
+    url.query_pairs_mut().clear().extend_pairs(kept).append_pair("error", "INVALID_TOKEN");
+    redirect(url.as_str())
 }
 
 #[derive(Debug, Deserialize)]
@@ -125,8 +158,7 @@ pub async fn verify_email(
     State(auth): State<Auth>,
     RawQuery(query): RawQuery,
 ) -> AuthResult<Response> {
-    let query: HashMap<String, String> =
-        serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
+    let query = query_map(query);
     if !query.contains_key("token") {
         return Err(AuthError::validation(
             "[query.token] Invalid input: expected string, received undefined",
@@ -135,12 +167,24 @@ pub async fn verify_email(
     let callback = query.get("callbackURL").map(String::as_str);
     check_url(&auth, callback, UrlField::Callback)?;
     let Some(callback) = callback else {
-        return Err(AuthError::new(StatusCode::UNAUTHORIZED, "INVALID_TOKEN", "Invalid token"));
+        return Err(invalid_token(StatusCode::UNAUTHORIZED));
     };
     let separator = if callback.contains('?') { '&' } else { '?' };
-    let location = HeaderValue::try_from(format!("{callback}{separator}error=INVALID_TOKEN"))
+    redirect(&format!("{callback}{separator}error=INVALID_TOKEN"))
+}
+
+fn invalid_token(status: StatusCode) -> AuthError {
+    AuthError::new(status, "INVALID_TOKEN", "Invalid token")
+}
+
+fn query_map(query: Option<String>) -> HashMap<String, String> {
+    serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default()
+}
+
+/// A 302 as Better Auth sends it: naming a JSON body it leaves empty.
+fn redirect(location: &str) -> AuthResult<Response> {
+    let location = HeaderValue::try_from(location)
         .map_err(|_| AuthError::forbidden("INVALID_CALLBACK_URL", "Invalid callbackURL"))?;
-    // Better Auth's redirect names a JSON body it leaves empty; clients see the same.
     let json = HeaderValue::from_static("application/json");
     Ok((StatusCode::FOUND, [(header::LOCATION, location), (header::CONTENT_TYPE, json)])
         .into_response())
