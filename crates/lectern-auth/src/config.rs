@@ -63,6 +63,8 @@ pub struct AuthConfig {
     /// The format of new password hashes.
     pub password_hash: HashAlgorithm,
     pub rate_limit: bool,
+    /// Where password-reset mail goes; `None`: the mail flows are not enabled.
+    pub mail: Option<crate::mail::Mailer>,
     /// Counters in Redis shared by every replica (`REDIS_URL`); else each counts alone.
     pub shared_rate_limits: Option<SharedCounters>,
     pub trusted_proxies: TrustedProxies,
@@ -85,6 +87,7 @@ impl AuthConfig {
             session: SessionPolicy::default(),
             password_hash: HashAlgorithm::Argon2id,
             rate_limit: true,
+            mail: None,
             shared_rate_limits: None,
             trusted_proxies: TrustedProxies::default(),
             hash_workers: workers,

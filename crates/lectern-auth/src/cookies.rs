@@ -5,24 +5,13 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use percent_encoding::{percent_decode_str, utf8_percent_encode};
+
+use crate::wire::URI_COMPONENT;
 use sha2::Sha256;
 
 use crate::config::Secret;
 use crate::secrets::Secrets;
-
-/// What JavaScript's `encodeURIComponent` leaves alone; everything else is escaped, so the
-/// signature's `+`, `/` and `=` look exactly as Better Auth writes them.
-const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'!')
-    .remove(b'~')
-    .remove(b'*')
-    .remove(b'\'')
-    .remove(b'(')
-    .remove(b')');
 
 /// Length of a base64 (padded) HMAC-SHA256: Better Auth rejects any other signature length.
 const SIGNATURE_LEN: usize = 44;

@@ -15,6 +15,7 @@ pub mod guard;
 pub mod guest;
 pub mod ids;
 pub mod jwt;
+pub mod mail;
 pub mod origin;
 pub mod password;
 pub mod rate_limit;

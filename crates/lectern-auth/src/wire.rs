@@ -3,7 +3,21 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use lectern_store::{Account, Session, User};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use serde::{Serialize, Serializer};
+
+/// What JavaScript's `encodeURIComponent` leaves alone; everything else is escaped, as
+/// Better Auth's cookies and links are.
+pub(crate) const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')');
 
 fn iso<S: Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&at.to_rfc3339_opts(SecondsFormat::Millis, true))

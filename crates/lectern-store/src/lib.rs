@@ -14,6 +14,7 @@ mod models;
 mod profiles;
 mod sessions;
 mod users;
+mod verifications;
 
 use std::str::FromStr;
 use std::sync::Arc;

@@ -11,7 +11,9 @@ const USER_COLUMNS: &str = r#""id", "name", "email", "emailVerified", "image", "
 
 const INSERT_USER: &str = r#"INSERT INTO "user" ("id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt", "isAnonymous", "softwareBackground", "hardwareBackground") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#;
 
-const INSERT_ACCOUNT: &str = r#"INSERT INTO "account" ("id", "accountId", "providerId", "userId", "password", "createdAt", "updatedAt") VALUES ($1, $2, $3, $4, $5, $6, $7)"#;
+/// A user's password, on their credential account.
+pub(crate) const UPDATE_PASSWORD: &str = r#"UPDATE "account" SET "password" = $1, "updatedAt" = $2 WHERE "userId" = $3 AND "providerId" = $4"#;
+pub(crate) const INSERT_ACCOUNT: &str = r#"INSERT INTO "account" ("id", "accountId", "providerId", "userId", "password", "createdAt", "updatedAt") VALUES ($1, $2, $3, $4, $5, $6, $7)"#;
 
 #[derive(sqlx::FromRow)]
 struct UserWithPassword {
@@ -196,15 +198,13 @@ impl Store {
     ) -> Result<()> {
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            sqlx::query(
-                r#"UPDATE "account" SET "password" = $1, "updatedAt" = $2 WHERE "userId" = $3 AND "providerId" = $4"#,
-            )
-            .bind(password_hash)
-            .bind(now)
-            .bind(user)
-            .bind(CREDENTIAL_PROVIDER)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(UPDATE_PASSWORD)
+                .bind(password_hash)
+                .bind(now)
+                .bind(user)
+                .bind(CREDENTIAL_PROVIDER)
+                .execute(&mut *tx)
+                .await?;
             if let Some(session) = new_session {
                 sqlx::query(r#"DELETE FROM "session" WHERE "userId" = $1"#)
                     .bind(user)

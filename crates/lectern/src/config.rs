@@ -37,6 +37,34 @@ pub struct Config {
     pub redis: Option<RedisConfig>,
 }
 
+/// `LECTERN_SMTP_URL` with `LECTERN_MAIL_FROM`, or `LECTERN_MAIL_OUTBOX` (a directory of
+/// `.eml` files, for development): where password-reset mail goes.
+fn mailer(
+    var: &impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<Option<lectern_auth::mail::Mailer>> {
+    use lectern_auth::mail::Mailer;
+    let from = var("LECTERN_MAIL_FROM");
+    match (var("LECTERN_SMTP_URL"), var("LECTERN_MAIL_OUTBOX")) {
+        (Some(_), Some(_)) => bail!("set LECTERN_SMTP_URL or LECTERN_MAIL_OUTBOX, not both"),
+        (Some(url), None) => {
+            let from = from.context(
+                "LECTERN_SMTP_URL needs LECTERN_MAIL_FROM, e.g. \"Book <no-reply@example.com>\"",
+            )?;
+            Ok(Some(
+                Mailer::smtp(&url, &from).map_err(|e| anyhow::anyhow!("LECTERN_SMTP_URL: {e}"))?,
+            ))
+        }
+        (None, Some(dir)) => {
+            let from = from.unwrap_or_else(|| "Lectern <lectern@localhost>".to_owned());
+            Ok(Some(
+                Mailer::outbox(dir.into(), &from)
+                    .map_err(|e| anyhow::anyhow!("LECTERN_MAIL_OUTBOX: {e}"))?,
+            ))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
 /// `REDIS_URL` and `LECTERN_REDIS_PREFIX` (default `lectern:`), put before every key.
 #[derive(Clone)]
 pub struct RedisConfig {
@@ -203,6 +231,7 @@ impl Config {
         if let Some(grace) = var("LECTERN_JWKS_GRACE") {
             auth.jwt.grace = duration("LECTERN_JWKS_GRACE", &grace)?;
         }
+        auth.mail = mailer(&var)?;
         let session_cache_ttl = match var("LECTERN_SESSION_CACHE_TTL") {
             Some(ttl) => duration("LECTERN_SESSION_CACHE_TTL", &ttl)?,
             None => lectern_store::StoreOptions::default().session_cache_ttl,
@@ -272,6 +301,24 @@ mod tests {
         assert!(config.auth.rate_limit);
         assert!(!config.auth.secure_cookies);
         assert!(config.redis.is_none(), "no Redis unless asked for");
+    }
+
+    #[test]
+    fn mail_goes_to_smtp_with_a_sender_or_to_an_outbox() {
+        assert!(config(&[]).expect("valid").auth.mail.is_none(), "no mail unless asked for");
+        let smtp = ("LECTERN_SMTP_URL", "smtps://user:p4ss-word@smtp.example.com:465");
+        let err = config(&[smtp]).expect_err("needs a sender").to_string();
+        assert!(err.contains("LECTERN_MAIL_FROM"), "{err}");
+        let from = ("LECTERN_MAIL_FROM", "Book <no-reply@example.com>");
+        let ok = config(&[smtp, from]).expect("valid");
+        assert!(ok.auth.mail.is_some());
+        assert!(!format!("{ok:?}").contains("p4ss-word"), "the SMTP password stays out of Debug");
+        assert!(config(&[smtp, ("LECTERN_MAIL_FROM", "not a mailbox")]).is_err());
+        // `config` takes 'static pairs, as every other test writes them.
+        let dir: &'static str = std::env::temp_dir().to_str().expect("utf-8").to_owned().leak();
+        assert!(config(&[("LECTERN_MAIL_OUTBOX", dir)]).expect("valid").auth.mail.is_some());
+        assert!(config(&[("LECTERN_MAIL_OUTBOX", "/no/such/dir")]).is_err());
+        assert!(config(&[smtp, from, ("LECTERN_MAIL_OUTBOX", dir)]).is_err(), "one or the other");
     }
 
     #[test]

@@ -1,0 +1,98 @@
+//! Single-use tokens in Better Auth's `verification` table, as its `internalAdapter` keeps
+//! them: `identifier` names the purpose and the token (`reset-password:<token>`), `value`
+//! what it grants (a user id). Plain identifiers, Better Auth's default, so a reset started
+//! on either server can be finished on the other.
+
+use chrono::{DateTime, Utc};
+
+use crate::users::{INSERT_ACCOUNT, UPDATE_PASSWORD};
+use crate::{CREDENTIAL_PROVIDER, Result, Store, UserId, execute, with_pool};
+
+impl Store {
+    pub async fn create_verification(
+        &self,
+        id: &str,
+        identifier: &str,
+        value: &str,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        execute!(self, |p| {
+            sqlx::query(
+                r#"INSERT INTO "verification" ("id", "identifier", "value", "expiresAt", "createdAt", "updatedAt") VALUES ($1, $2, $3, $4, $5, $5)"#,
+            )
+            .bind(id)
+            .bind(identifier)
+            .bind(value)
+            .bind(expires_at)
+            .bind(now)
+        })?;
+        Ok(())
+    }
+
+    /// The value of the newest unexpired row for `identifier`.
+    pub async fn find_verification(
+        &self,
+        identifier: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>> {
+        let row: Option<(String,)> = with_pool!(self, |p| {
+            sqlx::query_as(
+                r#"SELECT "value" FROM "verification" WHERE "identifier" = $1 AND "expiresAt" > $2 ORDER BY "createdAt" DESC LIMIT 1"#,
+            )
+            .bind(identifier)
+            .bind(now)
+            .fetch_optional(p)
+            .await
+        })?;
+        Ok(row.map(|(value,)| value))
+    }
+
+    /// Consumes the reset token `identifier` and sets `user`'s password, in one transaction:
+    /// of two requests with the same token, one succeeds. A user without a credential
+    /// account (a guest, or one who signed in with a provider) gets one. `false` when the
+    /// token was already used, expired, or grants another user.
+    pub async fn reset_password(
+        &self,
+        identifier: &str,
+        user: &UserId,
+        password_hash: &str,
+        account_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let done = with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let consumed: Option<(String,)> = sqlx::query_as(
+                r#"DELETE FROM "verification" WHERE "identifier" = $1 AND "expiresAt" > $2 RETURNING "value""#,
+            )
+            .bind(identifier)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if consumed.is_none_or(|(value,)| value != user.as_str()) {
+                return Ok(false);
+            }
+            let updated = sqlx::query(UPDATE_PASSWORD)
+                .bind(password_hash)
+                .bind(now)
+                .bind(user)
+                .bind(CREDENTIAL_PROVIDER)
+                .execute(&mut *tx)
+                .await?;
+            if updated.rows_affected() == 0 {
+                sqlx::query(INSERT_ACCOUNT)
+                    .bind(account_id)
+                    .bind(user)
+                    .bind(CREDENTIAL_PROVIDER)
+                    .bind(user)
+                    .bind(password_hash)
+                    .bind(now)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await.map(|()| true)
+        })?;
+        Ok(done)
+    }
+}
