@@ -120,10 +120,12 @@ RUN_ID=$(node -e 'console.log(require("crypto").randomBytes(4).toString("hex"))'
 SECRET="compat-$(node -e 'console.log(require("crypto").randomBytes(24).toString("hex"))')"
 DB_LECTERN="compat_${RUN_ID}_lectern" DB_PEER="compat_${RUN_ID}_peer" DB_SHARED="compat_${RUN_ID}_shared"
 DB_JWT="compat_${RUN_ID}_jwt" DB_JWT_ROTATE="compat_${RUN_ID}_jwt_rotate" DB_JWT_PEER="compat_${RUN_ID}_jwt_peer"
-DB_SPLIT="compat_${RUN_ID}_split"
-create_dbs "$DB_LECTERN" "$DB_PEER" "$DB_SHARED" "$DB_JWT" "$DB_JWT_ROTATE" "$DB_JWT_PEER" "$DB_SPLIT"
+DB_SPLIT="compat_${RUN_ID}_split" DB_MAIL="compat_${RUN_ID}_mail" DB_PEER_MAIL="compat_${RUN_ID}_peer_mail"
+create_dbs "$DB_LECTERN" "$DB_PEER" "$DB_SHARED" "$DB_JWT" "$DB_JWT_ROTATE" "$DB_JWT_PEER" "$DB_SPLIT" \
+  "$DB_MAIL" "$DB_PEER_MAIL"
 names=(lectern_sqlite lectern_pg peer cross_peer cross_lectern peer_rl lectern_rl
-  jwt_lectern jwt_es256 jwt_rs256 jwt_rotate fastapi jwt_peer auth_split api_split api_peer)
+  jwt_lectern jwt_es256 jwt_rs256 jwt_rotate fastapi jwt_peer auth_split api_split api_peer
+  smtp lectern_mail peer_mail)
 mapfile -t PORTS < <(node lib/free-ports.mjs ${#names[@]})
 ((${#PORTS[@]} == ${#names[@]})) || die "could not pick free ports"
 url() { echo "http://127.0.0.1:$1"; }
@@ -172,15 +174,15 @@ peer_env() { # name database-url [rate-limit 1] -> PEER_ENV
   [[ ${3:-} == 1 ]] && PEER_ENV+=(PEER_RATE_LIMIT=1)
   return 0
 }
-migrate_peer() { # name database-url
-  peer_env "$@"
-  (cd "$WORK/peer" && bounded 120 env "${PEER_ENV[@]}" node server.mjs migrate) >"$LOGS/$1-migrate.log" 2>&1 ||
+migrate_peer() { # name database-url [peer directory]
+  peer_env "$1" "$2"
+  (cd "${3:-$WORK/peer}" && bounded 120 env "${PEER_ENV[@]}" node server.mjs migrate) >"$LOGS/$1-migrate.log" 2>&1 ||
     { cat "$LOGS/$1-migrate.log" >&2; die "peer migration ($1) failed"; }
 }
-start_peer() { # name database-url [rate-limit 1]
+start_peer() { # name database-url [rate-limit 1] [peer directory]
   peer_env "$@"
   # exec: $! must be node itself, so cleanup's kill reaches the server.
-  (cd "$WORK/peer" && exec env "${PEER_ENV[@]}" node server.mjs) >"$LOGS/$1.log" 2>&1 </dev/null &
+  (cd "${4:-$WORK/peer}" && exec env "${PEER_ENV[@]}" node server.mjs) >"$LOGS/$1.log" 2>&1 </dev/null &
   PID[$1]=$!
   PIDS+=($!)
 }
@@ -230,8 +232,34 @@ start_lectern_with jwt_rs256 "sqlite://$WORK/jwt-rs256.db" LECTERN_JWT_ALG=RS256
 start_lectern_with auth_split "$PG_BASE/$DB_SPLIT" -- --role auth
 migrate_peer jwt_peer "$PG_BASE/$DB_JWT_PEER"
 start_peer jwt_peer "$PG_BASE/$DB_JWT_PEER"
+# password-reset.test.mjs: a real SMTP server (aiosmtpd, into a Maildir) for Lectern, and the
+# peer with the one option the reference lacks for mail, sendResetPassword, writing JSON lines.
+mkdir -p "$WORK/maildir/new" "$WORK/maildir/cur" "$WORK/maildir/tmp"
+"$VENV/bin/python" -m aiosmtpd -n -l "127.0.0.1:${PORT[smtp]}" -c aiosmtpd.handlers.Mailbox "$WORK/maildir" \
+  >"$LOGS/smtp.log" 2>&1 </dev/null &
+PID[smtp]=$!
+PIDS+=($!)
+start_lectern_with lectern_mail "$PG_BASE/$DB_MAIL" LECTERN_SMTP_URL="smtp://127.0.0.1:${PORT[smtp]}" \
+  LECTERN_MAIL_FROM="Compat Book <book@example.com>"
+mkdir "$WORK/peer-mail" && cp "$WORK/peer/package.json" "$WORK/peer-mail/" && ln -s "$WORK/peer/node_modules" "$WORK/peer-mail/node_modules"
+sed 's|emailAndPassword: { enabled: true }|emailAndPassword: { enabled: true, sendResetPassword: async ({ user, url, token }) => (await import("node:fs")).appendFileSync(process.env.PEER_OUTBOX, JSON.stringify({ to: user.email, url, token }) + "\\n") }|' \
+  "$WORK/peer/server.mjs" >"$WORK/peer-mail/server.mjs"
+grep -q sendResetPassword "$WORK/peer-mail/server.mjs" || die "the peer's server.mjs changed: could not add sendResetPassword"
+migrate_peer peer_mail "$PG_BASE/$DB_PEER_MAIL" "$WORK/peer-mail"
+PEER_OUTBOX="$WORK/peer-mail/outbox.jsonl" start_peer peer_mail "$PG_BASE/$DB_PEER_MAIL" 0 "$WORK/peer-mail"
 for n in lectern_sqlite lectern_pg peer cross_peer peer_rl lectern_rl \
-  jwt_lectern jwt_rotate jwt_es256 jwt_rs256 auth_split jwt_peer; do wait_ready "$n"; done
+  jwt_lectern jwt_rotate jwt_es256 jwt_rs256 auth_split jwt_peer lectern_mail peer_mail; do wait_ready "$n"; done
+node -e '
+  const net = require("net"), [port, pid] = process.argv.slice(1).map(Number);
+  (async () => {
+    for (let i = 0; i < 150; i++) {
+      try { process.kill(pid, 0); } catch { console.error("aiosmtpd exited (see smtp.log)"); process.exit(1); }
+      const up = await new Promise((r) => net.connect(port, "127.0.0.1").on("connect", function () { this.end(); r(true); }).on("error", () => r(false)));
+      if (up) process.exit(0);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    console.error("aiosmtpd did not listen"); process.exit(1);
+  })();' "${PORT[smtp]}" "${PID[smtp]}" || die "the SMTP server did not start; see $LOGS/smtp.log"
 start_fastapi fastapi jwt_lectern
 wait_http fastapi /api/me || {
   echo "---- last lines of $LOGS/fastapi.log" >&2
@@ -273,6 +301,7 @@ SBS_PEER_RL_URL=$(url "${PORT[peer_rl]}") SBS_LECTERN_RL_URL=$(url "${PORT[lecte
 CROSS_PEER_URL=$(url "${PORT[cross_peer]}") CROSS_LECTERN_URL=$(url "${PORT[cross_lectern]}")
 CROSS_DATABASE_URL="$PG_BASE/$DB_SHARED"
 SBS_PEER_URL=$(url "${PORT[peer]}") SBS_LECTERN_URL=$(url "${PORT[lectern_pg]}") COMPAT_ARTIFACTS=$LOGS
+export MAIL_TARGETS="lectern=$(url "${PORT[lectern_mail]}")|maildir:$WORK/maildir,peer=$(url "${PORT[peer_mail]}")|jsonl:$WORK/peer-mail/outbox.jsonl"
 export LECTERN_BIN JWT_LECTERN_URL JWT_ES256_URL JWT_RS256_URL JWT_ROTATE_URL JWT_ROTATE_DATABASE_URL \
   JWT_SECRET JWT_FASTAPI_URL JWT_FASTAPI_LOG JWT_PYTHON JWT_PEER_URL JWT_AUTH_ROLE_URL \
   JWT_API_PEER_URL JWT_API_SPLIT_URL JWT_API_ROLE_MISSING
@@ -287,7 +316,7 @@ JWT_API_ROLE_MISSING=$API_ROLE_MISSING
 set +e
 # --test-timeout bounds each test; `bounded` also catches a file that never exits.
 bounded 900 node --test --test-reporter=spec --test-timeout=180000 \
-  client-flow.test.mjs cross-server.test.mjs side-by-side.test.mjs jwt.test.mjs 2>&1 | tee "$LOGS/tests.txt"
+  client-flow.test.mjs cross-server.test.mjs side-by-side.test.mjs jwt.test.mjs password-reset.test.mjs 2>&1 | tee "$LOGS/tests.txt"
 status=${PIPESTATUS[0]}
 set -e
 step "tests $([[ $status == 0 ]] && echo passed || echo FAILED); artifacts in $LOGS"

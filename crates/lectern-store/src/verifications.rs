@@ -1,7 +1,7 @@
 //! Single-use tokens in Better Auth's `verification` table, as its `internalAdapter` keeps
 //! them: `identifier` names the purpose and the token (`reset-password:<token>`), `value`
-//! what it grants (a user id). Plain identifiers, Better Auth's default, so a reset started
-//! on either server can be finished on the other.
+//! what it grants (a user id). Plain identifiers, Better Auth's default: the rows its
+//! adapter writes and reads.
 
 use chrono::{DateTime, Utc};
 
