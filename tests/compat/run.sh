@@ -147,6 +147,7 @@ start_lectern_with() { # name database-url [VAR=value...] [-- serve-args...]
   done
   env -u LECTERN_PASSWORD_HASH -u LECTERN_ENV -u LECTERN_SECRET -u LECTERN_ADDR -u BETTER_AUTH_SECRETS \
     -u LECTERN_JWT_ALG -u LECTERN_JWT_LIFETIME -u LECTERN_JWKS_ROTATION -u LECTERN_JWKS_GRACE \
+    -u LECTERN_SMTP_URL -u LECTERN_MAIL_OUTBOX -u LECTERN_MAIL_FROM -u REDIS_URL \
     DATABASE_URL="$db" BETTER_AUTH_SECRET="$SECRET" BETTER_AUTH_URL="$(url "${PORT[$name]}")" \
     LECTERN_RATE_LIMIT=off LECTERN_TRUSTED_PROXIES=127.0.0.1 NO_COLOR=1 \
     LECTERN_INDEX_DIR="${COMPAT_INDEX_DIR:-/tmp/lectern-compat-index}" ${extra[@]+"${extra[@]}"} \

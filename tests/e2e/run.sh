@@ -96,7 +96,7 @@ start_lectern() { # name database-url [VAR=value...]: env -u so the caller's env
   start "$name" env -u LECTERN_LLM_BASE_URL -u LECTERN_LLM_MODEL -u LECTERN_LLM_API_KEY \
     -u LECTERN_BOOK_DIR -u LECTERN_BOOK_URL -u LECTERN_TRUSTED_ORIGINS -u BETTER_AUTH_TRUSTED_ORIGINS \
     -u LECTERN_ENV -u LECTERN_SECRET -u BETTER_AUTH_SECRETS -u LECTERN_ADDR -u LECTERN_PROFILE_SCHEMA \
-    -u REDIS_URL -u LECTERN_TRUSTED_PROXIES -u LECTERN_TOP_K \
+    -u REDIS_URL -u LECTERN_TRUSTED_PROXIES -u LECTERN_TOP_K -u LECTERN_SMTP_URL -u LECTERN_MAIL_OUTBOX -u LECTERN_MAIL_FROM \
     DATABASE_URL="$db" BETTER_AUTH_SECRET="$SECRET" BETTER_AUTH_URL="$(url "$name")" \
     LECTERN_RATE_LIMIT=off LECTERN_INDEX_DIR="$WORK/index-$name" NO_COLOR=1 RUST_LOG=info "$@" \
     "$LECTERN_BIN" serve --addr "127.0.0.1:${PORT[$name]}"
@@ -112,7 +112,8 @@ site_origins="$(url site),http://localhost:${PORT[site]}"
 
 step "starting servers (logs in $LOGS)"
 start llm node fake-llm.mjs "${PORT[llm]}" "$LLM_KEY"
-start_lectern main "sqlite://$WORK/main.db"
+mkdir -p "$WORK/outbox-main"
+start_lectern main "sqlite://$WORK/main.db" LECTERN_MAIL_OUTBOX="$WORK/outbox-main"
 start_lectern limited "sqlite://$WORK/limited.db" LECTERN_RATE_LIMIT=on
 start_lectern hostile "sqlite://$WORK/hostile.db" \
   LECTERN_LLM_BASE_URL="$(url llm)/v1" LECTERN_LLM_MODEL=fake LECTERN_LLM_API_KEY="$LLM_KEY"
@@ -132,6 +133,7 @@ start site env -C docusaurus LECTERN_URL="$(url book)" SITE_URL="$(url site)" no
 wait_ready site /docs/intro
 
 # ---------------------------------------------------------------- tests
+export E2E_MAIN_OUTBOX="$WORK/outbox-main"
 export E2E_MAIN_URL E2E_LIMITED_URL E2E_HOSTILE_URL E2E_BOOK_LECTERN_URL E2E_SITE_URL E2E_LLM_URL E2E_ARTIFACTS
 E2E_MAIN_URL=$(url main) E2E_LIMITED_URL=$(url limited) E2E_HOSTILE_URL=$(url hostile)
 E2E_BOOK_LECTERN_URL=$(url book) E2E_SITE_URL=$(url site) E2E_LLM_URL=$(url llm) E2E_ARTIFACTS=$OUT

@@ -42,7 +42,8 @@ function showAuth(mode = "signin", notice = "") {
   const tabs = [["signin", "Sign in"], ["signup", "Create account"]].map(([m, label]) =>
     h("button", { type: "button", role: "tab", id: uid("tab"), class: "tab", "data-mode": m, "aria-controls": formId, onclick: () => select(m, true) }, label),
   );
-  const form = h("form", { id: formId, role: "tabpanel", class: "form", novalidate: true, onsubmit: send }, name.wrap, email.wrap, password.wrap, alert, submit);
+  const forgot = h("button", { type: "button", class: "linkish small forgot", onclick: () => showForgot(email.input.value.trim()) }, "Forgot your password?");
+  const form = h("form", { id: formId, role: "tabpanel", class: "form", novalidate: true, onsubmit: send }, name.wrap, email.wrap, password.wrap, forgot, alert, submit);
   const tablist = h("div", { role: "tablist", class: "tabs", "aria-label": "Account", onkeydown: tabKeys }, tabs);
   function select(m, focusTab) {
     tab = m;
@@ -58,6 +59,7 @@ function showAuth(mode = "signin", notice = "") {
     const up = m === "signup";
     name.wrap.hidden = !up;
     name.input.disabled = !up;
+    forgot.hidden = up;
     password.input.setAttribute("autocomplete", up ? "new-password" : "current-password");
     submit.textContent = up ? "Create account" : "Sign in";
     heading.textContent = up ? "Create your reader account" : "Sign in to your reader account";

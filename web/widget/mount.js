@@ -1,5 +1,6 @@
 /* Runs last: puts the widget on the page and exposes window.Lectern. */
-const mount = () => D.body.append(host);
+// Back from a password-reset mail: the panel opens on the new-password form at once.
+const mount = () => (D.body.append(host), RESET && open());
 D.body ? mount() : D.addEventListener("DOMContentLoaded", mount);
 window.Lectern = Object.freeze({
   open,

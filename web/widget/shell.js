@@ -105,6 +105,7 @@ function failView(e) {
 }
 
 async function boot() {
+  if (RESET) return showResetLink();
   setView(loadingView());
   try {
     const s = await api("/api/auth/get-session");

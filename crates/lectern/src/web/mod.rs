@@ -50,11 +50,12 @@ impl Widget {
 
 /// The script's parts in the order they run, joined inside one function: one scope, as if
 /// they were one file, and no build step.
-const JS: [&str; 9] = [
+const JS: [&str; 10] = [
     include_str!("../../../../web/widget/base.js"),
     include_str!("../../../../web/widget/api.js"),
     include_str!("../../../../web/widget/shell.js"),
     include_str!("../../../../web/widget/auth.js"),
+    include_str!("../../../../web/widget/reset.js"),
     include_str!("../../../../web/widget/profile.js"),
     include_str!("../../../../web/widget/chat.js"),
     include_str!("../../../../web/widget/messages.js"),
