@@ -7,6 +7,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use common::{PASSWORD, SECRET, TestApp, sign_in, unique_email};
+use lectern_auth::mail::Mailer;
 use lectern_testkit::Backend;
 use serde_json::json;
 
@@ -32,7 +33,11 @@ async fn logs_hold_no_secrets_at_trace_level() {
         .with_writer(move || writer.clone())
         .init();
 
-    let app = TestApp::new(Backend::Sqlite).await;
+    let outbox = std::env::temp_dir()
+        .join(format!("lectern-log-outbox-{}", lectern_auth::ids::random_alphanumeric(8)));
+    std::fs::create_dir_all(&outbox).expect("outbox");
+    let mailer = Mailer::outbox(outbox.clone(), "Book <book@example.com>").expect("mailer");
+    let app = TestApp::with(Backend::Sqlite, |c| c.mail = Some(mailer)).await;
     let email = unique_email();
     let res = app
         .client
@@ -60,6 +65,28 @@ async fn logs_hold_no_secrets_at_trace_level() {
         .await
         .assert_ok();
 
+    // A reset: the mailed token travels in a path and in a body.
+    app.client
+        .post("/api/auth/request-password-reset")
+        .json(&json!({ "email": email, "redirectTo": "/reset" }))
+        .send()
+        .await
+        .assert_ok();
+    let reset_token = mailed_reset_token(&outbox).await;
+    let link = app
+        .client
+        .get(&format!("/api/auth/reset-password/{reset_token}?callbackURL=%2Freset"))
+        .send()
+        .await;
+    assert_eq!(link.status.as_u16(), 302);
+    app.client
+        .post("/api/auth/reset-password")
+        .json(&json!({ "newPassword": "the reset password", "token": reset_token }))
+        .send()
+        .await
+        .assert_ok();
+    std::fs::remove_dir_all(&outbox).ok();
+
     let logs = String::from_utf8(captured.0.lock().expect("log buffer").clone()).expect("utf-8");
     assert!(logs.contains("response"), "the request log is on, so the test can see leaks:\n{logs}");
     for secret in [
@@ -71,7 +98,25 @@ async fn logs_hold_no_secrets_at_trace_level() {
         &cookie,
         SECRET,
         "in-the-query",
+        &reset_token,
+        "the reset password",
     ] {
         assert!(!logs.contains(secret), "{secret:?} leaked into the logs:\n{logs}");
     }
+}
+
+/// The token of the reset mail in `outbox` (sent after the answer: polled, bounded, 5 s).
+async fn mailed_reset_token(outbox: &std::path::Path) -> String {
+    const LINK: &str = "/api/auth/reset-password/";
+    for _ in 0..100 {
+        for entry in std::fs::read_dir(outbox).expect("outbox").flatten() {
+            let mail = std::fs::read_to_string(entry.path()).expect("mail").replace("=\r\n", "");
+            if let Some(at) = mail.find(LINK) {
+                let rest = &mail[at + LINK.len()..];
+                return rest.split('?').next().expect("token").to_owned();
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no reset mail in {} after 5 s", outbox.display());
 }
