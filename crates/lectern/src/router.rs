@@ -11,8 +11,8 @@ use lectern_api::{chat, merge};
 use lectern_auth::Auth;
 use lectern_auth::origin::TrustedOrigins;
 use lectern_auth::routes::{
-    accounts, change_password, email_flows, get_session, jwt, sessions, sign_in_anonymous,
-    sign_in_email, sign_out, sign_up, update_user,
+    accounts, change_password, email_flows, get_session, jwt, password_reset, sessions,
+    sign_in_anonymous, sign_in_email, sign_out, sign_up, update_user,
 };
 use lectern_store::Store;
 
@@ -81,9 +81,9 @@ fn identity(auth: Auth) -> Router {
         .route("/list-accounts", get(accounts::list))
         .route("/unlink-account", post(accounts::unlink))
         .route("/change-email", post(email_flows::change_email))
-        .route("/request-password-reset", post(email_flows::request_password_reset))
-        .route("/reset-password", post(email_flows::reset_password))
-        .route("/reset-password/{token}", get(email_flows::reset_password_link))
+        .route("/request-password-reset", post(password_reset::request_password_reset))
+        .route("/reset-password", post(password_reset::reset_password))
+        .route("/reset-password/{token}", get(password_reset::reset_password_link))
         .route("/send-verification-email", post(email_flows::send_verification_email))
         .route("/verify-email", get(email_flows::verify_email))
         .route("/token", get(jwt::token))

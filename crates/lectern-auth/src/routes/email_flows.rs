@@ -1,54 +1,20 @@
-//! The flows that need mail: resetting a forgotten password, and, not built yet, changing
-//! the email and verifying an address (`src/api/routes/{password,update-user,
-//! email-verification}.ts`, 1.7.x).
-//!
-//! With a mailer (`LECTERN_SMTP_URL` or `LECTERN_MAIL_OUTBOX`), password reset works as
-//! Better Auth's with `sendResetPassword`: a single-use token in `verification` for an
-//! hour, a link to `GET /reset-password/:token`, then `POST /reset-password`. Without one,
-//! and always for the other two flows, they answer exactly as Better Auth does without the
-//! callbacks: the same validation and redirect checks first, then the same "not enabled"
-//! error.
-
-use std::collections::HashMap;
+//! The flows that need mail and that Lectern does not build yet: changing the email and
+//! verifying an address (`src/api/routes/{update-user,email-verification}.ts`, 1.7.x).
+//! They answer exactly as Better Auth does without the callbacks: the same validation and
+//! redirect checks first, then the same "not enabled" error. Password reset, which does
+//! work with a mailer, is in [`super::password_reset`].
 
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
 
-use axum::Json;
-use axum::extract::Path;
-use chrono::Duration;
-use percent_encoding::utf8_percent_encode;
-
+use super::{check_url, email_field, invalid_token, query_map, redirect};
 use crate::body::{Body, Field, Kind, Schema};
 use crate::error::{AuthError, AuthResult};
-use crate::ids;
-use crate::mail::Mail;
-use crate::origin::{self, UrlField};
+use crate::origin::UrlField;
 use crate::session::CurrentSession;
 use crate::state::Auth;
-use crate::validate;
-use crate::wire::{self, URI_COMPONENT};
-
-/// Better Auth's `resetPasswordTokenExpiresIn` default.
-const RESET_TOKEN_LIFETIME: Duration = Duration::hours(1);
-const RESET_SENT: &str = "If this email exists in our system, check your email for the reset link";
-
-fn reset_identifier(token: &str) -> String {
-    format!("reset-password:{token}")
-}
-
-fn email_field(name: &str, value: &str) -> AuthResult<()> {
-    match validate::email(value) {
-        Some(_) => Ok(()),
-        None => Err(AuthError::validation(format!("[body.{name}] Invalid email address"))),
-    }
-}
-
-fn check_url(auth: &Auth, url: Option<&str>, field: UrlField) -> AuthResult<()> {
-    url.map_or(Ok(()), |url| origin::check_callback(&auth.config.trusted_origins, url, field))
-}
 
 #[derive(Debug, Deserialize)]
 pub struct ChangeEmail {
@@ -72,143 +38,6 @@ pub async fn change_email(
     email_field("newEmail", &body.new_email)?;
     check_url(&auth, body.callback_url.as_deref(), UrlField::Callback)?;
     Err(AuthError::bad_request("CHANGE_EMAIL_DISABLED", "Change email is disabled"))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct RequestReset {
-    email: String,
-    #[serde(rename = "redirectTo")]
-    redirect_to: Option<String>,
-}
-
-impl Schema for RequestReset {
-    const FIELDS: &'static [Field] =
-        &[Field::required("email", Kind::String), Field::optional("redirectTo", Kind::String)];
-}
-
-/// `POST /request-password-reset`: mails a reset link if the email belongs to a reader.
-/// The answer is the same either way, and the mail is sent after it, so neither its words
-/// nor its timing tell whether an account exists.
-pub async fn request_password_reset(
-    State(auth): State<Auth>,
-    Body(body): Body<RequestReset>,
-) -> AuthResult<Response> {
-    email_field("email", &body.email)?;
-    check_url(&auth, body.redirect_to.as_deref(), UrlField::Redirect)?;
-    let Some(mailer) = auth.config.mail.clone() else {
-        return Err(AuthError::bad_request(
-            "RESET_PASSWORD_DISABLED",
-            "Reset password isn't enabled",
-        ));
-    };
-    let email = validate::email(&body.email).ok_or_else(validate::invalid_email_field)?;
-    let now = wire::now();
-    let sent = Json(serde_json::json!({ "status": true, "message": RESET_SENT }));
-    // Guests have no address to write to.
-    let reader =
-        auth.store.find_login(&email).await?.map(|(user, _)| user).filter(|u| !u.is_guest());
-    let Some(user) = reader else {
-        // The same reads as for a reader, as Better Auth does against timing.
-        auth.store.find_verification(&reset_identifier("dummy-verification-token"), now).await?;
-        return Ok(sent.into_response());
-    };
-    let token = ids::random_alphanumeric(24);
-    let identifier = reset_identifier(&token);
-    let expires = now + RESET_TOKEN_LIFETIME;
-    auth.store
-        .create_verification(&ids::generate_id(), &identifier, user.id.as_str(), expires, now)
-        .await?;
-    let callback = body.redirect_to.as_deref().unwrap_or("");
-    let site = &auth.config.base_url;
-    let link = format!(
-        "{site}/api/auth/reset-password/{token}?callbackURL={}",
-        utf8_percent_encode(callback, URI_COMPONENT)
-    );
-    let mail = Mail {
-        to: user.email.clone(),
-        subject: "Reset your password".into(),
-        text: format!(
-            "Someone, hopefully you, asked to reset the password of your account at {site}.\n\n\
-             To choose a new password, open this link within an hour:\n{link}\n\n\
-             If it was not you, ignore this mail: your password stays as it is.\n"
-        ),
-    };
-    let user_id = user.id.clone();
-    tokio::spawn(async move {
-        if let Err(error) = mailer.send(mail).await {
-            tracing::warn!(user = %user_id.as_str(), %error, "the password-reset mail was not sent");
-        }
-    });
-    Ok(sent.into_response())
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ResetPassword {
-    #[serde(rename = "newPassword")]
-    new_password: String,
-    token: Option<String>,
-}
-
-impl Schema for ResetPassword {
-    const FIELDS: &'static [Field] =
-        &[Field::required("newPassword", Kind::String), Field::optional("token", Kind::String)];
-}
-
-/// `POST /reset-password[?token=…]`: a token must be given (in the body or the query), then
-/// the new password is checked, then the token: unknown, expired or used is `INVALID_TOKEN`.
-pub async fn reset_password(
-    State(auth): State<Auth>,
-    RawQuery(query): RawQuery,
-    Body(body): Body<ResetPassword>,
-) -> AuthResult<Response> {
-    let Some(token) = body.token.or_else(|| query_map(query).remove("token")) else {
-        return Err(invalid_token(StatusCode::BAD_REQUEST));
-    };
-    validate::new_password(&body.new_password)?;
-    let identifier = reset_identifier(&token);
-    let Some(user_id) = auth.store.find_verification(&identifier, wire::now()).await? else {
-        return Err(invalid_token(StatusCode::BAD_REQUEST));
-    };
-    let user_id = lectern_store::UserId(user_id);
-    if auth.store.find_user(&user_id).await?.is_none() {
-        return Err(AuthError::bad_request("USER_NOT_FOUND", "User not found"));
-    }
-    let hash = auth.hash_password(body.new_password).await?;
-    let account = ids::generate_id();
-    if !auth.store.reset_password(&identifier, &user_id, &hash, &account, wire::now()).await? {
-        return Err(invalid_token(StatusCode::BAD_REQUEST));
-    }
-    Ok(crate::routes::status_true().into_response())
-}
-
-/// `GET /reset-password/:token?callbackURL=…`, the link a reset mail holds: the browser is
-/// sent to the callback URL (resolved against the public URL) with `token=…`, or with
-/// `error=INVALID_TOKEN` if the token is unknown or expired.
-pub async fn reset_password_link(
-    State(auth): State<Auth>,
-    Path(token): Path<String>,
-    RawQuery(query): RawQuery,
-) -> AuthResult<Response> {
-    let query = query_map(query);
-    let Some(callback) = query.get("callbackURL") else {
-        return Err(AuthError::validation(
-            "[query.callbackURL] Invalid input: expected string, received undefined",
-        ));
-    };
-    check_url(&auth, Some(callback), UrlField::Callback)?;
-    let mut url = url::Url::parse(&auth.config.base_url)
-        .and_then(|base| base.join(callback))
-        .map_err(|_| AuthError::forbidden("INVALID_CALLBACK_URL", "Invalid callbackURL"))?;
-    let valid = auth.store.find_verification(&reset_identifier(&token), wire::now()).await?;
-    let (key, value) = match valid {
-        Some(_) => ("token", token.as_str()),
-        None => ("error", "INVALID_TOKEN"),
-    };
-    // As `URLSearchParams.set`: replaces a parameter of that name the URL may carry.
-    let kept: Vec<(String, String)> =
-        url.query_pairs().filter(|(k, _)| k != key).map(|(k, v)| (k.into(), v.into())).collect();
-    url.query_pairs_mut().clear().extend_pairs(kept).append_pair(key, value);
-    redirect(url.as_str())
 }
 
 #[derive(Debug, Deserialize)]
@@ -255,21 +84,4 @@ pub async fn verify_email(
     };
     let separator = if callback.contains('?') { '&' } else { '?' };
     redirect(&format!("{callback}{separator}error=INVALID_TOKEN"))
-}
-
-fn invalid_token(status: StatusCode) -> AuthError {
-    AuthError::new(status, "INVALID_TOKEN", "Invalid token")
-}
-
-fn query_map(query: Option<String>) -> HashMap<String, String> {
-    serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default()
-}
-
-/// A 302 as Better Auth sends it: naming a JSON body it leaves empty.
-fn redirect(location: &str) -> AuthResult<Response> {
-    let location = HeaderValue::try_from(location)
-        .map_err(|_| AuthError::forbidden("INVALID_CALLBACK_URL", "Invalid callbackURL"))?;
-    let json = HeaderValue::from_static("application/json");
-    Ok((StatusCode::FOUND, [(header::LOCATION, location), (header::CONTENT_TYPE, json)])
-        .into_response())
 }

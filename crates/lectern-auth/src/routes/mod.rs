@@ -5,6 +5,7 @@ pub mod change_password;
 pub mod email_flows;
 pub mod get_session;
 pub mod jwt;
+pub mod password_reset;
 pub mod sessions;
 pub mod sign_in_anonymous;
 pub mod sign_in_email;
@@ -12,7 +13,16 @@ pub mod sign_out;
 pub mod sign_up;
 pub mod update_user;
 
+use std::collections::HashMap;
+
 use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::error::{AuthError, AuthResult};
+use crate::origin::{self, UrlField};
+use crate::state::Auth;
+use crate::validate;
 
 /// `GET /ok` → `{"ok":true}` (`src/api/routes/ok.ts`).
 pub async fn ok() -> Json<serde_json::Value> {
@@ -22,4 +32,34 @@ pub async fn ok() -> Json<serde_json::Value> {
 /// `{"status":true}`, the answer of most state-changing flows.
 pub fn status_true() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": true }))
+}
+
+// What the flows that validate emails and follow links share.
+
+pub(crate) fn email_field(name: &str, value: &str) -> AuthResult<()> {
+    match validate::email(value) {
+        Some(_) => Ok(()),
+        None => Err(AuthError::validation(format!("[body.{name}] Invalid email address"))),
+    }
+}
+
+pub(crate) fn check_url(auth: &Auth, url: Option<&str>, field: UrlField) -> AuthResult<()> {
+    url.map_or(Ok(()), |url| origin::check_callback(&auth.config.trusted_origins, url, field))
+}
+
+pub(crate) fn invalid_token(status: StatusCode) -> AuthError {
+    AuthError::new(status, "INVALID_TOKEN", "Invalid token")
+}
+
+pub(crate) fn query_map(query: Option<String>) -> HashMap<String, String> {
+    serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default()
+}
+
+/// A 302 as Better Auth sends it: naming a JSON body it leaves empty.
+pub(crate) fn redirect(location: &str) -> AuthResult<Response> {
+    let location = HeaderValue::try_from(location)
+        .map_err(|_| AuthError::forbidden("INVALID_CALLBACK_URL", "Invalid callbackURL"))?;
+    let json = HeaderValue::from_static("application/json");
+    Ok((StatusCode::FOUND, [(header::LOCATION, location), (header::CONTENT_TYPE, json)])
+        .into_response())
 }
