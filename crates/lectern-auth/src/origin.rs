@@ -160,13 +160,17 @@ pub enum UrlField {
 /// can never be turned into an open redirect.
 pub fn check_callback(trusted: &TrustedOrigins, url: &str, field: UrlField) -> AuthResult<()> {
     let relative = url.starts_with('/') && !url.starts_with("//") && !url.contains('\\');
-    if relative || trusted.is_trusted(url) {
-        return Ok(());
+    if relative || trusted.is_trusted(url) { Ok(()) } else { Err(field.invalid()) }
+}
+
+impl UrlField {
+    /// The error for a URL in this field that Lectern will not send a browser to.
+    pub fn invalid(self) -> AuthError {
+        match self {
+            Self::Callback => AuthError::forbidden("INVALID_CALLBACK_URL", "Invalid callbackURL"),
+            Self::Redirect => AuthError::forbidden("INVALID_REDIRECT_URL", "Invalid redirectURL"),
+        }
     }
-    Err(match field {
-        UrlField::Callback => AuthError::forbidden("INVALID_CALLBACK_URL", "Invalid callbackURL"),
-        UrlField::Redirect => AuthError::forbidden("INVALID_REDIRECT_URL", "Invalid redirectURL"),
-    })
 }
 
 #[cfg(test)]

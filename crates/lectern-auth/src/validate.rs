@@ -13,8 +13,8 @@ pub const MAX_IMAGE: usize = 2048;
 pub const MAX_BACKGROUND: usize = 2000;
 
 /// Lower-cases and checks an email with the same rule as zod's `z.email()`, which Better
-/// Auth uses. Sign-in answers a bad one with 400 `INVALID_EMAIL`, sign-up (where the zod
-/// schema checks it) with [`invalid_email_field`].
+/// Auth uses. Sign-in answers a bad one with 400 `INVALID_EMAIL`; the flows whose zod schema
+/// checks it (sign-up, the mail flows) with `routes::email_field`'s `VALIDATION_ERROR`.
 pub fn email(raw: &str) -> Option<String> {
     let email = raw.to_lowercase();
     (email.len() <= MAX_EMAIL && is_email(&email)).then_some(email)
@@ -22,10 +22,6 @@ pub fn email(raw: &str) -> Option<String> {
 
 pub fn invalid_email() -> AuthError {
     AuthError::bad_request("INVALID_EMAIL", "Invalid email")
-}
-
-pub fn invalid_email_field() -> AuthError {
-    AuthError::validation("[body.email] Invalid email address")
 }
 
 /// zod 4's email pattern:

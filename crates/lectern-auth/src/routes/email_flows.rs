@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::{check_url, email_field, invalid_token, query_map, redirect};
+use super::{check_url, email_field, invalid_token, missing_query, query_map, redirect};
 use crate::body::{Body, Field, Kind, Schema};
 use crate::error::{AuthError, AuthResult};
 use crate::origin::UrlField;
@@ -73,9 +73,7 @@ pub async fn verify_email(
 ) -> AuthResult<Response> {
     let query = query_map(query);
     if !query.contains_key("token") {
-        return Err(AuthError::validation(
-            "[query.token] Invalid input: expected string, received undefined",
-        ));
+        return Err(missing_query("token"));
     }
     let callback = query.get("callbackURL").map(String::as_str);
     check_url(&auth, callback, UrlField::Callback)?;

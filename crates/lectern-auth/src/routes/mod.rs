@@ -36,11 +36,17 @@ pub fn status_true() -> Json<serde_json::Value> {
 
 // What the flows that validate emails and follow links share.
 
-pub(crate) fn email_field(name: &str, value: &str) -> AuthResult<()> {
-    match validate::email(value) {
-        Some(_) => Ok(()),
-        None => Err(AuthError::validation(format!("[body.{name}] Invalid email address"))),
-    }
+/// The body field `name` as zod's `z.email()` checks it; the address lower-cased.
+pub(crate) fn email_field(name: &str, value: &str) -> AuthResult<String> {
+    validate::email(value)
+        .ok_or_else(|| AuthError::validation(format!("[body.{name}] Invalid email address")))
+}
+
+/// zod's message for a required query parameter that is missing.
+pub(crate) fn missing_query(name: &str) -> AuthError {
+    AuthError::validation(format!(
+        "[query.{name}] Invalid input: expected string, received undefined"
+    ))
 }
 
 pub(crate) fn check_url(auth: &Auth, url: Option<&str>, field: UrlField) -> AuthResult<()> {
@@ -57,8 +63,7 @@ pub(crate) fn query_map(query: Option<String>) -> HashMap<String, String> {
 
 /// A 302 as Better Auth sends it: naming a JSON body it leaves empty.
 pub(crate) fn redirect(location: &str) -> AuthResult<Response> {
-    let location = HeaderValue::try_from(location)
-        .map_err(|_| AuthError::forbidden("INVALID_CALLBACK_URL", "Invalid callbackURL"))?;
+    let location = HeaderValue::try_from(location).map_err(|_| UrlField::Callback.invalid())?;
     let json = HeaderValue::from_static("application/json");
     Ok((StatusCode::FOUND, [(header::LOCATION, location), (header::CONTENT_TYPE, json)])
         .into_response())

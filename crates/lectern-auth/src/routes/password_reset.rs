@@ -12,7 +12,7 @@ use chrono::Duration;
 use percent_encoding::utf8_percent_encode;
 use serde::Deserialize;
 
-use super::{check_url, email_field, invalid_token, query_map, redirect};
+use super::{check_url, email_field, invalid_token, missing_query, query_map, redirect};
 use crate::body::{Body, Field, Kind, Schema};
 use crate::error::{AuthError, AuthResult};
 use crate::ids;
@@ -49,7 +49,7 @@ pub async fn request_password_reset(
     State(auth): State<Auth>,
     Body(body): Body<RequestReset>,
 ) -> AuthResult<Response> {
-    email_field("email", &body.email)?;
+    let email = email_field("email", &body.email)?;
     check_url(&auth, body.redirect_to.as_deref(), UrlField::Redirect)?;
     let Some(mailer) = auth.config.mail.clone() else {
         return Err(AuthError::bad_request(
@@ -57,7 +57,6 @@ pub async fn request_password_reset(
             "Reset password isn't enabled",
         ));
     };
-    let email = validate::email(&body.email).ok_or_else(validate::invalid_email_field)?;
     let now = wire::now();
     let sent = Json(serde_json::json!({ "status": true, "message": RESET_SENT }));
     // Guests have no address to write to.
@@ -146,15 +145,11 @@ pub async fn reset_password_link(
     RawQuery(query): RawQuery,
 ) -> AuthResult<Response> {
     let query = query_map(query);
-    let Some(callback) = query.get("callbackURL") else {
-        return Err(AuthError::validation(
-            "[query.callbackURL] Invalid input: expected string, received undefined",
-        ));
-    };
+    let callback = query.get("callbackURL").ok_or_else(|| missing_query("callbackURL"))?;
     check_url(&auth, Some(callback), UrlField::Callback)?;
     let mut url = url::Url::parse(&auth.config.base_url)
         .and_then(|base| base.join(callback))
-        .map_err(|_| AuthError::forbidden("INVALID_CALLBACK_URL", "Invalid callbackURL"))?;
+        .map_err(|_| UrlField::Callback.invalid())?;
     let valid = auth.store.find_verification(&reset_identifier(&token), wire::now()).await?;
     let (key, value) = match valid {
         Some(_) => ("token", token.as_str()),

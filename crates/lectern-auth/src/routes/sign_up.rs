@@ -51,7 +51,7 @@ pub async fn handler(
     headers: HeaderMap,
     FormOrJson(body): FormOrJson<SignUp>,
 ) -> AuthResult<Response> {
-    let email = validate::email(&body.email).ok_or_else(validate::invalid_email_field)?;
+    let email = super::email_field("email", &body.email)?;
     validate::new_password(&body.password)?;
     validate::text("name", &body.name, validate::MAX_NAME)?;
     for (field, value, max) in [
