@@ -51,7 +51,11 @@ impl ApiError {
 
 impl From<lectern_store::StoreError> for ApiError {
     fn from(err: lectern_store::StoreError) -> Self {
-        Self::Internal(err.to_string())
+        // The identity routes' answer, so both halves say the same thing for the same fault.
+        match lectern_auth::AuthError::from(err) {
+            lectern_auth::AuthError::Internal(detail) => Self::Internal(detail),
+            unavailable => Self::Auth(unavailable),
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use lectern_auth::guest::{BoxFuture, GuestMerge};
-use lectern_store::{Store, User, UserId};
+use lectern_store::{MergeReceipt, Store, User, UserId};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -17,8 +17,8 @@ use crate::openapi::{BodyErrors, SignedInErrors};
 use crate::reader::SignedIn;
 use crate::state::Api;
 
-/// Moves a guest's chats, and their profile when the account has none, to the account, in
-/// one transaction.
+/// Moves a guest's chats, and their profile when the account has none, to the account, and
+/// removes the guest, in one transaction.
 #[derive(Debug, Default)]
 pub struct ReaderMerge;
 
@@ -31,7 +31,7 @@ impl GuestMerge for ReaderMerge {
     ) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
             let merged =
-                store.merge_guest(&guest.id, &account.id).await.map_err(|e| e.to_string())?;
+                store.merge_guest(&guest.id, &account.id, None).await.map_err(|e| e.to_string())?;
             tracing::info!(
                 guest.id = %guest.id,
                 user.id = %account.id,
@@ -113,9 +113,8 @@ pub async fn explicit(
             "This token is not a guest's session",
         ));
     }
-    let merged = api.store.merge_guest(&guest.id, &account).await?;
-    api.store.record_guest_merge(&hash, &account, now, now + MERGE_MEMORY).await?;
-    api.store.delete_user(&guest.id).await?;
+    let receipt = MergeReceipt { token_hash: &hash, now, expires_at: now + MERGE_MEMORY };
+    let merged = api.store.merge_guest(&guest.id, &account, Some(&receipt)).await?;
     tracing::info!(guest.id = %guest.id, user.id = %account, chats = merged.chats, "guest merged on request");
     Ok(Json(MergeResult { merged: MergedCounts { chats: merged.chats } }))
 }

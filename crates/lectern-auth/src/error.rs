@@ -20,6 +20,10 @@ pub enum AuthError {
     /// The password-hashing queue is full: shed load instead of letting latency grow.
     #[error("password hashing is saturated")]
     Busy,
+    /// The database cannot take the request now (a full disk, a server down): the same
+    /// request may succeed later. The store logs the cause once per episode.
+    #[error("storage unavailable: {0}")]
+    StorageUnavailable(String),
     /// A server-side failure; the detail goes to the log, never to the client.
     #[error("internal error: {0}")]
     Internal(String),
@@ -63,9 +67,17 @@ impl AuthError {
 
 impl From<lectern_store::StoreError> for AuthError {
     fn from(err: lectern_store::StoreError) -> Self {
-        Self::internal(err)
+        match err {
+            lectern_store::StoreError::Unavailable(cause) => {
+                Self::StorageUnavailable(cause.to_string())
+            }
+            other => Self::internal(other),
+        }
     }
 }
+
+/// Seconds a client is asked to wait after `STORAGE_UNAVAILABLE`.
+const STORAGE_RETRY_AFTER: &str = "5";
 
 #[derive(Serialize)]
 struct Body<'a> {
@@ -95,17 +107,18 @@ impl IntoResponse for AuthError {
                 res.headers_mut().insert("x-retry-after", HeaderValue::from(retry_after));
                 res
             }
-            Self::Busy => {
-                let mut res = (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    Json(Body {
-                        code: Some("SERVER_BUSY"),
-                        message: "The server is busy signing other readers in. Please try again.",
-                    }),
+            Self::Busy => unavailable(
+                "SERVER_BUSY",
+                "The server is busy signing other readers in. Please try again.",
+                "1",
+            ),
+            Self::StorageUnavailable(detail) => {
+                tracing::debug!(error = %detail, "storage unavailable");
+                unavailable(
+                    "STORAGE_UNAVAILABLE",
+                    "The server cannot save changes right now. Please try again in a moment.",
+                    STORAGE_RETRY_AFTER,
                 )
-                    .into_response();
-                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-                res
             }
             Self::Internal(detail) => {
                 tracing::error!(error = %detail, "request failed");
@@ -120,4 +133,12 @@ impl IntoResponse for AuthError {
             }
         }
     }
+}
+
+/// A 503 that tells the client when to try again.
+fn unavailable(code: &str, message: &str, retry_after: &'static str) -> Response {
+    let mut res =
+        (StatusCode::SERVICE_UNAVAILABLE, Json(Body { code: Some(code), message })).into_response();
+    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(retry_after));
+    res
 }

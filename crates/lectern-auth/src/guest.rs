@@ -2,8 +2,8 @@
 //! what happens when one becomes a real account.
 //!
 //! Every flow that creates a session for a request that carried a guest's session calls
-//! [`upgrade_guest`]: the [`GuestMerge`] hook runs first (this is where the reader API moves
-//! the guest's conversations and profile), then the guest user is deleted. Better Auth does
+//! [`upgrade_guest`]: the [`GuestMerge`] hook moves the guest's conversations and profile
+//! (the reader API's hook) and deletes the guest user, in one transaction. Better Auth does
 //! the same through `onLinkAccount` on paths starting with `/sign-in`, `/sign-up`,
 //! `/callback` and `/verify-email`; here the flows call it explicitly, so a new flow cannot
 //! be added without deciding whether it upgrades guests.
@@ -17,10 +17,10 @@ use crate::state::Auth;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// Moves what belongs to a guest to the account the guest became.
+/// Moves what belongs to a guest to the account the guest became, and deletes the guest.
 pub trait GuestMerge: Send + Sync + std::fmt::Debug {
-    /// Called once per upgrade, before the guest user is deleted. An error keeps the guest
-    /// (and whatever it owns) in place; the sign-in itself still succeeds.
+    /// Called once per upgrade. Atomic: an error keeps the guest (and whatever it owns) in
+    /// place; the sign-in itself still succeeds.
     fn merge<'a>(
         &'a self,
         store: &'a Store,
@@ -29,18 +29,20 @@ pub trait GuestMerge: Send + Sync + std::fmt::Debug {
     ) -> BoxFuture<'a, Result<(), String>>;
 }
 
-/// The hook until the reader API provides one: nothing to move.
+/// The hook until the reader API provides one: nothing to move, the guest is deleted.
 #[derive(Debug)]
 pub struct NoMerge;
 
 impl GuestMerge for NoMerge {
     fn merge<'a>(
         &'a self,
-        _: &'a Store,
-        _: &'a User,
+        store: &'a Store,
+        guest: &'a User,
         _: &'a User,
     ) -> BoxFuture<'a, Result<(), String>> {
-        Box::pin(async { Ok(()) })
+        Box::pin(
+            async move { store.delete_user(&guest.id).await.map(drop).map_err(|e| e.to_string()) },
+        )
     }
 }
 
@@ -54,7 +56,7 @@ impl Guest {
     }
 }
 
-/// Runs the merge hook and removes the guest, once `account` has a new session.
+/// Runs the merge hook, which removes the guest, once `account` has a new session.
 pub async fn upgrade_guest(auth: &Auth, guest: Option<Guest>, account: &User) {
     let Some(Guest(_, guest)) = guest else { return };
     // Better Auth keeps the guest when it signs in as itself or as another guest.
@@ -63,9 +65,5 @@ pub async fn upgrade_guest(auth: &Auth, guest: Option<Guest>, account: &User) {
     }
     if let Err(err) = auth.merge.merge(&auth.store, &guest, account).await {
         tracing::error!(guest.id = %guest.id, user.id = %account.id, error = %err, "guest merge failed; guest kept");
-        return;
-    }
-    if let Err(err) = auth.store.delete_user(&guest.id).await {
-        tracing::error!(guest.id = %guest.id, error = %err, "could not delete the merged guest");
     }
 }

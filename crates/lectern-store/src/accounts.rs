@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{Result, Store, UserId, execute, with_pool};
+use crate::{Result, Store, UserId, execute, read};
 
 /// An account as `list-accounts` shows it: never its password or provider tokens.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -26,14 +26,14 @@ pub struct Account {
 impl Store {
     /// The user's accounts, oldest first.
     pub async fn user_accounts(&self, user: &UserId) -> Result<Vec<Account>> {
-        Ok(with_pool!(self, |p| {
+        read!(self, |p| {
             sqlx::query_as(
                 r#"SELECT "id", "accountId", "providerId", "userId", "scope", "createdAt", "updatedAt" FROM "account" WHERE "userId" = $1 ORDER BY "createdAt", "id""#,
             )
             .bind(user)
             .fetch_all(p)
             .await
-        })?)
+        })
     }
 
     /// Deletes the account `id` if it belongs to `user`.

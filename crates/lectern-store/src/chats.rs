@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{ChatId, MessageId, Result, Store, UserId, execute, with_pool};
+use crate::tx::transaction;
+use crate::{ChatId, MessageId, Result, Store, UserId, execute, modify, read};
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 #[sqlx(rename_all = "camelCase")]
@@ -63,6 +64,14 @@ pub struct Outcome<'a> {
     pub now: DateTime<Utc>,
 }
 
+/// Proof that an explicit merge happened: the hash of the guest's session token.
+#[derive(Debug, Clone)]
+pub struct MergeReceipt<'a> {
+    pub token_hash: &'a str,
+    pub now: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
 /// What a guest merge moved.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Merged {
@@ -104,7 +113,7 @@ impl Store {
 
     pub async fn chat(&self, owner: &UserId, id: &ChatId) -> Result<Option<Chat>> {
         let sql = format!(r#"SELECT {CHAT} FROM "chat" WHERE "id" = $1 AND "userId" = $2"#);
-        Ok(with_pool!(self, |p| sqlx::query_as(&sql).bind(id).bind(owner).fetch_optional(p).await)?)
+        read!(self, |p| sqlx::query_as(&sql).bind(id).bind(owner).fetch_optional(p).await)
     }
 
     /// The owner's chats, most recently active first, after the `(updatedAt, id)` cursor.
@@ -120,7 +129,7 @@ impl Store {
                AND ($2 IS NULL OR "updatedAt" < $2 OR ("updatedAt" = $2 AND "id" < $3))
                ORDER BY "updatedAt" DESC, "id" DESC LIMIT $4"#
         );
-        Ok(with_pool!(self, |p| {
+        read!(self, |p| {
             sqlx::query_as(&sql)
                 .bind(owner)
                 .bind(at)
@@ -128,7 +137,7 @@ impl Store {
                 .bind(i64::from(limit))
                 .fetch_all(p)
                 .await
-        })?)
+        })
     }
 
     pub async fn rename_chat(
@@ -141,9 +150,9 @@ impl Store {
         let sql = format!(
             r#"UPDATE "chat" SET "title" = $3, "updatedAt" = $4 WHERE "id" = $1 AND "userId" = $2 RETURNING {CHAT}"#
         );
-        Ok(with_pool!(self, |p| {
+        modify!(self, |p| {
             sqlx::query_as(&sql).bind(id).bind(owner).bind(title).bind(now).fetch_optional(p).await
-        })?)
+        })
     }
 
     /// Deletes the chat with its messages and their feedback.
@@ -170,7 +179,7 @@ impl Store {
                WHERE m."chatId" = $1 AND m."userId" = $2 AND ($3 IS NULL OR m."id" < $3)
                ORDER BY m."id" DESC LIMIT $4"#
         );
-        Ok(with_pool!(self, |p| {
+        read!(self, |p| {
             sqlx::query_as(&sql)
                 .bind(chat)
                 .bind(owner)
@@ -178,7 +187,7 @@ impl Store {
                 .bind(i64::from(limit))
                 .fetch_all(p)
                 .await
-        })?)
+        })
     }
 
     /// Stores a question and the answer about to stream, and marks the chat active (with a
@@ -189,8 +198,7 @@ impl Store {
         answer: &Message,
         title: Option<&str>,
     ) -> Result<bool> {
-        with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+        transaction!(self, |tx| {
             let touched = sqlx::query(
                 r#"UPDATE "chat" SET "updatedAt" = $3, "title" = COALESCE($4, "title") WHERE "id" = $1 AND "userId" = $2"#,
             )
@@ -205,11 +213,13 @@ impl Store {
                 return Ok(false);
             }
             // Both rows in one statement: one round trip fewer before the answer can start.
-            let both = format!("{INSERT_MESSAGE}, ($11, $12, $13, $14, $15, $16, $17, $18, $19, $20)");
-            bind_message!(bind_message!(sqlx::query(&both), question), answer).execute(&mut *tx).await?;
-            tx.commit().await.map(|()| true)
+            let both =
+                format!("{INSERT_MESSAGE}, ($11, $12, $13, $14, $15, $16, $17, $18, $19, $20)");
+            bind_message!(bind_message!(sqlx::query(&both), question), answer)
+                .execute(&mut *tx)
+                .await?;
+            Ok(true)
         })
-        .map_err(Into::into)
     }
 
     /// Saves a streaming answer's text and how it ended, if it is still streaming: `false`
@@ -299,7 +309,7 @@ impl Store {
             SELECT $1, $2, $3, $4, $5, $5 WHERE EXISTS (SELECT 1 FROM "chat_message" WHERE "id" = $1 AND "userId" = $2 AND "chatId" = $6 AND "role" = 'assistant')
             ON CONFLICT ("messageId") DO UPDATE SET "rating" = excluded."rating", "comment" = excluded."comment", "updatedAt" = excluded."updatedAt"
             RETURNING "messageId", "userId", "rating", "comment", "createdAt", "updatedAt""#;
-        Ok(with_pool!(self, |p| {
+        modify!(self, |p| {
             sqlx::query_as(sql)
                 .bind(message)
                 .bind(owner)
@@ -309,14 +319,20 @@ impl Store {
                 .bind(chat)
                 .fetch_optional(p)
                 .await
-        })?)
+        })
     }
 
-    /// Gives everything `guest` made to `account`, in one transaction: chats, messages and
-    /// feedback, and the profile when the account has none (the account's answers win).
-    pub async fn merge_guest(&self, guest: &UserId, account: &UserId) -> Result<Merged> {
-        let merged = with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+    /// Gives everything `guest` made to `account` and deletes the guest, in one transaction:
+    /// chats, messages and feedback, and the profile when the account has none (the
+    /// account's answers win). With `receipt`, the merge is also remembered, so that a
+    /// repeated explicit merge answers the same (see [`Store::guest_merged_into`]).
+    pub async fn merge_guest(
+        &self,
+        guest: &UserId,
+        account: &UserId,
+        receipt: Option<&MergeReceipt<'_>>,
+    ) -> Result<Merged> {
+        let merged = transaction!(self, |tx| {
             let mut merged = Merged::default();
             for table in ["chat", "chat_message", "message_feedback"] {
                 let sql = format!(r#"UPDATE "{table}" SET "userId" = $2 WHERE "userId" = $1"#);
@@ -345,32 +361,26 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            tx.commit().await.map(|()| merged)
+            if let Some(receipt) = receipt {
+                sqlx::query(
+                    r#"INSERT INTO "verification" ("id", "identifier", "value", "expiresAt", "createdAt", "updatedAt") VALUES ($1, $1, $2, $3, $4, $4) ON CONFLICT ("id") DO NOTHING"#,
+                )
+                .bind(format!("{MERGE_MARK}{}", receipt.token_hash))
+                .bind(account)
+                .bind(receipt.expires_at)
+                .bind(receipt.now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query(r#"DELETE FROM "user" WHERE "id" = $1"#)
+                .bind(guest)
+                .execute(&mut *tx)
+                .await?;
+            Ok(merged)
         })?;
         self.cache.evict_user(account.as_str());
+        self.cache.evict_user(guest.as_str());
         Ok(merged)
-    }
-
-    /// Remembers that the guest whose session token hashes to `token_hash` was merged into
-    /// `account`, so that repeating the explicit merge answers the same (idempotency).
-    pub async fn record_guest_merge(
-        &self,
-        token_hash: &str,
-        account: &UserId,
-        now: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-    ) -> Result<()> {
-        let id = format!("{MERGE_MARK}{token_hash}");
-        execute!(self, |p| {
-            sqlx::query(
-            r#"INSERT INTO "verification" ("id", "identifier", "value", "expiresAt", "createdAt", "updatedAt") VALUES ($1, $1, $2, $3, $4, $4) ON CONFLICT ("id") DO NOTHING"#
-        )
-        .bind(&id)
-        .bind(account)
-        .bind(expires_at)
-        .bind(now)
-        })?;
-        Ok(())
     }
 
     /// The account a guest (by the hash of its session token) was merged into, if it was.
@@ -380,7 +390,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Option<UserId>> {
         let id = format!("{MERGE_MARK}{token_hash}");
-        let row: Option<(UserId,)> = with_pool!(self, |p| {
+        let row: Option<(UserId,)> = read!(self, |p| {
             sqlx::query_as(
                 r#"SELECT "value" FROM "verification" WHERE "id" = $1 AND "expiresAt" > $2"#,
             )

@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{Pool, Result, Store, with_pool};
+use crate::tx::transaction;
+use crate::{Backend, Result, Store, read};
 
 /// A row of `jwks`: public and (encrypted) private JWK as JSON text, `id` is the `kid`.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -46,7 +47,7 @@ impl Store {
     /// Every key, newest first.
     pub async fn jwks(&self) -> Result<Vec<JwkRow>> {
         let sql = format!(r#"SELECT {COLUMNS} FROM "jwks" ORDER BY "createdAt" DESC"#);
-        Ok(with_pool!(self, |p| sqlx::query_as(&sql).fetch_all(p).await)?)
+        read!(self, |p| sqlx::query_as(&sql).fetch_all(p).await)
     }
 
     /// The newest live key for `alg`, created from `make` if there is none. Exactly one key
@@ -56,34 +57,26 @@ impl Store {
         &self,
         alg: &str,
         now: DateTime<Utc>,
-        make: impl FnOnce() -> JwkRow,
+        make: impl FnOnce() -> JwkRow + Send,
     ) -> Result<JwkRow> {
         let sql = format!(r#"SELECT {COLUMNS} FROM "jwks" ORDER BY "createdAt" DESC"#);
         let pick = |rows: Vec<JwkRow>| {
             rows.into_iter().find(|k| k.is_live(now) && k.alg.as_deref().unwrap_or("EdDSA") == alg)
         };
-        macro_rules! ensure {
-            ($tx:expr) => {{
-                let mut tx = $tx;
-                let rows: Vec<JwkRow> = sqlx::query_as(&sql).fetch_all(&mut *tx).await?;
-                if let Some(key) = pick(rows) {
-                    return Ok(key);
-                }
-                let key = make();
-                bind_jwk!(sqlx::query(INSERT), key).execute(&mut *tx).await?;
-                tx.commit().await?;
-                Ok(key)
-            }};
-        }
-        match &self.pool {
-            // IMMEDIATE takes SQLite's write lock up front, so the check cannot go stale.
-            Pool::Sqlite(p) => ensure!(p.begin_with("BEGIN IMMEDIATE").await?),
-            Pool::Postgres(p) => {
-                let mut tx = p.begin().await?;
+        let postgres = self.backend() == Backend::Postgres;
+        // On SQLite the transaction's IMMEDIATE start already excludes every other writer.
+        transaction!(self, |tx| {
+            if postgres {
                 sqlx::query(PG_LOCK).execute(&mut *tx).await?;
-                ensure!(tx)
             }
-        }
+            let rows: Vec<JwkRow> = sqlx::query_as(&sql).fetch_all(&mut *tx).await?;
+            if let Some(key) = pick(rows) {
+                return Ok(key);
+            }
+            let key = make();
+            bind_jwk!(sqlx::query(INSERT), key).execute(&mut *tx).await?;
+            Ok(key)
+        })
     }
 
     /// Retires every live key of `alg` at `retire_at` and adds `new`, in one transaction.
@@ -93,8 +86,7 @@ impl Store {
         retire_at: DateTime<Utc>,
         new: &JwkRow,
     ) -> Result<()> {
-        with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+        transaction!(self, |tx| {
             sqlx::query(
                 r#"UPDATE "jwks" SET "expiresAt" = $1 WHERE COALESCE("alg", 'EdDSA') = $2 AND ("expiresAt" IS NULL OR "expiresAt" > $3)"#,
             )
@@ -104,8 +96,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             bind_jwk!(sqlx::query(INSERT), new).execute(&mut *tx).await?;
-            tx.commit().await
-        })?;
-        Ok(())
+            Ok(())
+        })
     }
 }

@@ -9,10 +9,13 @@ mod accounts;
 mod cache;
 mod chats;
 mod error;
+mod guard;
+mod health;
 mod jwks;
 mod models;
 mod profiles;
 mod sessions;
+mod tx;
 mod users;
 mod verifications;
 
@@ -25,9 +28,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 use cache::SessionCache;
+use health::Health;
 
 pub use accounts::Account;
-pub use chats::{Chat, Feedback, Merged, Message, MessageWithFeedback, Outcome};
+pub use chats::{Chat, Feedback, MergeReceipt, Merged, Message, MessageWithFeedback, Outcome};
 pub use error::StoreError;
 pub use jwks::JwkRow;
 pub use models::{
@@ -52,7 +56,8 @@ enum Pool {
 }
 
 /// Runs the same expression against whichever pool the store holds; the expression is
-/// type-checked once per backend.
+/// type-checked once per backend. Queries go through [`read!`], [`modify!`], [`execute!`]
+/// or [`transaction!`], which also keep the store's [`health`] up to date.
 macro_rules! with_pool {
     ($store:expr, |$p:ident| $body:expr) => {
         match &$store.pool {
@@ -63,10 +68,30 @@ macro_rules! with_pool {
 }
 pub(crate) use with_pool;
 
-/// Executes a statement built from pool `p` and returns the number of rows it touched.
+/// A query that only reads: its storage failures are reported, but its success says
+/// nothing about whether writes work again.
+macro_rules! read {
+    ($store:expr, |$p:ident| $body:expr) => {
+        $store.health.read($crate::with_pool!($store, |$p| $body))
+    };
+}
+pub(crate) use read;
+
+/// One statement that writes (in SQLite's and PostgreSQL's autocommit mode, which cannot
+/// leave a transaction open). Anything that writes with more than one statement goes
+/// through [`transaction!`] instead.
+macro_rules! modify {
+    ($store:expr, |$p:ident| $body:expr) => {
+        $store.health.write($crate::with_pool!($store, |$p| $body))
+    };
+}
+pub(crate) use modify;
+
+/// Executes one writing statement built from pool `p` and returns the number of rows it
+/// touched.
 macro_rules! execute {
     ($store:expr, |$p:ident| $query:expr) => {
-        $crate::with_pool!($store, |$p| $query.execute($p).await.map(|r| r.rows_affected()))
+        $crate::modify!($store, |$p| $query.execute($p).await.map(|r| r.rows_affected()))
     };
 }
 pub(crate) use execute;
@@ -76,6 +101,7 @@ pub(crate) use execute;
 pub struct Store {
     pool: Pool,
     cache: Arc<SessionCache>,
+    health: Arc<Health>,
 }
 
 /// Connection settings beyond the URL.
@@ -86,6 +112,20 @@ pub struct StoreOptions {
     /// How long a session may be served from memory at most; zero turns the cache off.
     /// Changes evict entries at once (see the `cache` module), so this is only a backstop.
     pub session_cache_ttl: Duration,
+    /// How SQLite makes commits durable; ignored on PostgreSQL (see [`Durability`]).
+    pub durability: Durability,
+}
+
+/// When a SQLite commit reaches the disk (`PRAGMA synchronous` in WAL mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// `synchronous=FULL`: the write-ahead log is synced on every commit, so a commit that
+    /// was acknowledged survives a power loss.
+    #[default]
+    Full,
+    /// `synchronous=NORMAL`: synced at checkpoints only; the last commits before a power
+    /// loss (not a crash of the process) can be lost.
+    Normal,
 }
 
 impl Default for StoreOptions {
@@ -94,6 +134,7 @@ impl Default for StoreOptions {
             max_connections: 16,
             acquire_timeout: Duration::from_secs(5),
             session_cache_ttl: Duration::from_secs(60),
+            durability: Durability::default(),
         }
     }
 }
@@ -118,6 +159,7 @@ impl Store {
                     // A ping on every acquire was 29% of the CPU of an uncached session
                     // check; a broken connection fails the query instead, and is dropped.
                     .test_before_acquire(false)
+                    .after_release(|conn, _| Box::pin(guard::postgres_idle(conn)))
                     .acquire_timeout(options.acquire_timeout)
                     .connect_with(connect)
                     .await?,
@@ -126,12 +168,16 @@ impl Store {
             let connect = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(match options.durability {
+                    Durability::Full => SqliteSynchronous::Full,
+                    Durability::Normal => SqliteSynchronous::Normal,
+                })
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5));
             Pool::Sqlite(
                 SqlitePoolOptions::new()
                     .max_connections(options.max_connections.min(8))
+                    .after_release(|conn, _| Box::pin(async { Ok(guard::sqlite_idle(conn).await) }))
                     .acquire_timeout(options.acquire_timeout)
                     .connect_with(connect)
                     .await?,
@@ -143,7 +189,7 @@ impl Store {
         if let (Pool::Postgres(pg), false) = (&pool, options.session_cache_ttl.is_zero()) {
             cache::listen(pg, &cache).await?;
         }
-        Ok(Self { pool, cache })
+        Ok(Self { pool, cache, health: Arc::default() })
     }
 
     pub fn backend(&self) -> Backend {
@@ -165,8 +211,7 @@ impl Store {
 
     /// One round trip, for readiness checks.
     pub async fn ping(&self) -> Result<()> {
-        execute!(self, |p| sqlx::query("SELECT 1"))?;
-        Ok(())
+        read!(self, |p| sqlx::query("SELECT 1").execute(p).await.map(|_| ()))
     }
 
     pub async fn close(&self) {

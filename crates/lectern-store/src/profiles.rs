@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{Result, Store, UserId, with_pool};
+use crate::tx::transaction;
+use crate::{Result, Store, UserId, read};
 
 /// A stored profile. `answers` is the JSON object the reader API validated.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -47,7 +48,7 @@ impl Store {
             return Ok(has);
         }
         let epoch = self.cache.epoch();
-        let found: Option<(i32,)> = with_pool!(self, |p| {
+        let found: Option<(i32,)> = read!(self, |p| {
             sqlx::query_as(r#"SELECT 1 FROM "reader_profile" WHERE "userId" = $1"#)
                 .bind(user)
                 .fetch_optional(p)
@@ -59,7 +60,7 @@ impl Store {
 
     pub async fn profile(&self, user: &UserId) -> Result<Option<Profile>> {
         let sql = format!(r#"SELECT {COLUMNS} FROM "reader_profile" WHERE "userId" = $1"#);
-        Ok(with_pool!(self, |p| sqlx::query_as(&sql).bind(user).fetch_optional(p).await)?)
+        read!(self, |p| sqlx::query_as(&sql).bind(user).fetch_optional(p).await)
     }
 
     /// Writes the profile and mirrors its summaries on the user in one transaction.
@@ -86,8 +87,7 @@ impl Store {
                    RETURNING {COLUMNS}"#
             ),
         };
-        let saved = with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+        let saved = transaction!(self, |tx| {
             let saved: Option<Profile> = sqlx::query_as(&sql)
                 .bind(write.user_id)
                 .bind(write.answers)
@@ -105,7 +105,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            tx.commit().await.map(|()| saved)
+            Ok(saved)
         })?;
         if saved.is_some() {
             // The user's summaries changed, so cached sessions (and the JWTs made from

@@ -2,9 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{
-    Result, Session, SessionId, Store, User, UserId, execute, users::bind_session, with_pool,
-};
+use crate::{Result, Session, SessionId, Store, User, UserId, execute, read, users::bind_session};
 
 pub(crate) const INSERT_SESSION: &str = r#"INSERT INTO "session" ("id", "token", "userId", "expiresAt", "createdAt", "updatedAt", "ipAddress", "userAgent") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"#;
 
@@ -48,7 +46,7 @@ impl Store {
             )
         });
         let row: Option<SessionUserRow> =
-            with_pool!(self, |p| sqlx::query_as(sql).bind(token).fetch_optional(p).await)?;
+            read!(self, |p| sqlx::query_as(sql).bind(token).fetch_optional(p).await)?;
         Ok(row.map(|r| {
             let session = Session {
                 id: r.s_id,
@@ -89,7 +87,7 @@ impl Store {
         let sql = format!(
             r#"SELECT {SESSION_COLUMNS} FROM "session" WHERE "userId" = $1 ORDER BY "createdAt""#
         );
-        Ok(with_pool!(self, |p| sqlx::query_as(&sql).bind(user).fetch_all(p).await)?)
+        read!(self, |p| sqlx::query_as(&sql).bind(user).fetch_all(p).await)
     }
 
     pub async fn delete_session(&self, token: &str) -> Result<()> {

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     CREDENTIAL_PROVIDER, CredentialAccount, NewUser, Result, Session, Store, User, UserId,
-    UserPatch, execute, sessions::INSERT_SESSION, with_pool,
+    UserPatch, execute, modify, read, sessions::INSERT_SESSION, tx::transaction,
 };
 
 const USER_COLUMNS: &str = r#""id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt", "isAnonymous", "softwareBackground", "hardwareBackground""#;
@@ -73,8 +73,7 @@ impl Store {
         account: &CredentialAccount,
         session: Option<&Session>,
     ) -> Result<()> {
-        with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+        transaction!(self, |tx| {
             bind_user!(sqlx::query(INSERT_USER), user).execute(&mut *tx).await?;
             sqlx::query(INSERT_ACCOUNT)
                 .bind(&account.id)
@@ -89,20 +88,17 @@ impl Store {
             if let Some(session) = session {
                 bind_session!(sqlx::query(INSERT_SESSION), session).execute(&mut *tx).await?;
             }
-            tx.commit().await
-        })?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// A user without credentials (an anonymous guest) and its session, in one transaction.
     pub async fn create_user_with_session(&self, user: &NewUser, session: &Session) -> Result<()> {
-        with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+        transaction!(self, |tx| {
             bind_user!(sqlx::query(INSERT_USER), user).execute(&mut *tx).await?;
             bind_session!(sqlx::query(INSERT_SESSION), session).execute(&mut *tx).await?;
-            tx.commit().await
-        })?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// The user with this (already lower-cased) email and the password hash of its
@@ -112,7 +108,7 @@ impl Store {
             r#"SELECT {cols}, a."password" FROM "user" u LEFT JOIN "account" a ON a."userId" = u."id" AND a."providerId" = $1 WHERE u."email" = $2 LIMIT 1"#,
             cols = qualified_user_columns("u")
         );
-        let row: Option<UserWithPassword> = with_pool!(self, |p| {
+        let row: Option<UserWithPassword> = read!(self, |p| {
             sqlx::query_as(&sql).bind(CREDENTIAL_PROVIDER).bind(email).fetch_optional(p).await
         })?;
         Ok(row.map(|r| (r.user, r.password)))
@@ -120,7 +116,7 @@ impl Store {
 
     pub async fn find_user(&self, id: &UserId) -> Result<Option<User>> {
         let sql = format!(r#"SELECT {USER_COLUMNS} FROM "user" WHERE "id" = $1"#);
-        Ok(with_pool!(self, |p| sqlx::query_as(&sql).bind(id).fetch_optional(p).await)?)
+        read!(self, |p| sqlx::query_as(&sql).bind(id).fetch_optional(p).await)
     }
 
     /// Applies `patch` and returns the updated user (`None` if the user is gone).
@@ -141,7 +137,7 @@ impl Store {
                 "updatedAt" = $9
               WHERE "id" = $1 RETURNING {USER_COLUMNS}"#
         );
-        let updated = with_pool!(self, |p| {
+        let updated = modify!(self, |p| {
             sqlx::query_as(&sql)
                 .bind(id)
                 .bind(&patch.name)
@@ -168,7 +164,7 @@ impl Store {
     }
 
     pub async fn credential_account(&self, user: &UserId) -> Result<Option<CredentialAccount>> {
-        let row: Option<AccountRow> = with_pool!(self, |p| {
+        let row: Option<AccountRow> = read!(self, |p| {
             sqlx::query_as(
                 r#"SELECT "id", "userId", "password", "createdAt" FROM "account" WHERE "userId" = $1 AND "providerId" = $2 LIMIT 1"#,
             )
@@ -196,8 +192,7 @@ impl Store {
         now: DateTime<Utc>,
         new_session: Option<&Session>,
     ) -> Result<()> {
-        with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+        transaction!(self, |tx| {
             sqlx::query(UPDATE_PASSWORD)
                 .bind(password_hash)
                 .bind(now)
@@ -212,7 +207,7 @@ impl Store {
                     .await?;
                 bind_session!(sqlx::query(INSERT_SESSION), session).execute(&mut *tx).await?;
             }
-            tx.commit().await
+            Ok(())
         })?;
         if new_session.is_some() {
             self.cache.evict_user(user.as_str());
@@ -224,7 +219,7 @@ impl Store {
     /// (`<32 hex salt>:<128 hex key>`): then this database is shared with, or came from, a
     /// Better Auth server, and new hashes must stay readable by it.
     pub async fn holds_better_auth_hashes(&self) -> Result<bool> {
-        let found: Option<(i32,)> = with_pool!(self, |p| {
+        let found: Option<(i32,)> = read!(self, |p| {
             sqlx::query_as(
                 r#"SELECT 1 FROM "account" WHERE "providerId" = $1 AND length("password") = 161 AND substr("password", 33, 1) = ':' LIMIT 1"#,
             )

@@ -5,8 +5,9 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::tx::transaction;
 use crate::users::{INSERT_ACCOUNT, UPDATE_PASSWORD};
-use crate::{CREDENTIAL_PROVIDER, Result, Store, UserId, execute, with_pool};
+use crate::{CREDENTIAL_PROVIDER, Result, Store, UserId, execute, read};
 
 impl Store {
     pub async fn create_verification(
@@ -36,7 +37,7 @@ impl Store {
         identifier: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<String>> {
-        let row: Option<(String,)> = with_pool!(self, |p| {
+        let row: Option<(String,)> = read!(self, |p| {
             sqlx::query_as(
                 r#"SELECT "value" FROM "verification" WHERE "identifier" = $1 AND "expiresAt" > $2 ORDER BY "createdAt" DESC LIMIT 1"#,
             )
@@ -60,8 +61,7 @@ impl Store {
         account_id: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let done = with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+        transaction!(self, |tx| {
             let consumed: Option<(String,)> = sqlx::query_as(
                 r#"DELETE FROM "verification" WHERE "identifier" = $1 AND "expiresAt" > $2 RETURNING "value""#,
             )
@@ -70,6 +70,8 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             if consumed.is_none_or(|(value,)| value != user.as_str()) {
+                // Another user's token is left as it was.
+                tx.discard();
                 return Ok(false);
             }
             let updated = sqlx::query(UPDATE_PASSWORD)
@@ -91,8 +93,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            tx.commit().await.map(|()| true)
-        })?;
-        Ok(done)
+            Ok(true)
+        })
     }
 }

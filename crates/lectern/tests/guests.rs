@@ -10,7 +10,7 @@ use lectern_store::{Store, User, UserId};
 use lectern_testkit::{Backend, TestClient, backend_tests};
 use serde_json::{Value, json};
 
-/// Records every merge it is asked to do.
+/// Records every merge it is asked to do, then deletes the guest as the hook must.
 #[derive(Debug, Default)]
 struct Recorder(Mutex<Vec<(UserId, UserId)>>);
 
@@ -26,7 +26,7 @@ impl GuestMerge for Recorder {
             let still_there = store.find_user(&guest.id).await.map_err(|e| e.to_string())?;
             assert!(still_there.is_some(), "the hook runs before the guest is deleted");
             self.0.lock().expect("lock").push((guest.id.clone(), account.id.clone()));
-            Ok(())
+            store.delete_user(&guest.id).await.map(drop).map_err(|e| e.to_string())
         })
     }
 }

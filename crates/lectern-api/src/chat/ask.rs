@@ -15,7 +15,7 @@ use axum::http::{HeaderName, StatusCode};
 use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::StreamExt;
-use lectern_store::{Message, MessageId, Outcome, UserId};
+use lectern_store::{Message, MessageId, Outcome, StoreError, UserId};
 use lectern_tutor::{AnswerRequest, Background, Passage, Role, Turn};
 use serde::Deserialize;
 use serde_json::json;
@@ -244,7 +244,11 @@ async fn generate(
                 // A closed stream only means the reader left; the answer is still saved.
                 let _ = tx.send(Update::Token(piece));
                 if saved.elapsed() >= CHECKPOINT {
-                    if !save(&api, &owner, &id, &text, &sources, "streaming", None).await {
+                    // A checkpoint that fails is only a checkpoint missed: the end is what
+                    // must be saved.
+                    if let Saved::NotStreaming =
+                        save(&api, &owner, &id, &text, &sources, "streaming", None).await
+                    {
                         break Ending::Stopped; // by a request another replica served
                     }
                     saved = Instant::now();
@@ -257,24 +261,42 @@ async fn generate(
         }
     };
     drop(pieces); // closes the model's stream now, not when the last save returns
-    // A final save that finds the answer no longer streaming means it was stopped meanwhile.
-    let finished = match ending {
-        Ending::Complete => save(&api, &owner, &id, &text, &sources, "complete", None)
-            .await
-            .then(|| Update::Done(id.clone())),
-        Ending::Failed(code) => save(&api, &owner, &id, &text, &sources, "interrupted", Some(code))
-            .await
-            .then_some(Update::Failed {
+    let (status, error) = match ending {
+        Ending::Complete => ("complete", None),
+        Ending::Failed(code) => ("interrupted", Some(code)),
+        Ending::Stopped => return keep_stopped(&api, &owner, &id, &text, &tx).await,
+    };
+    let update = match save(&api, &owner, &id, &text, &sources, status, error).await {
+        Saved::Yes => match error {
+            None => Update::Done(id),
+            Some(code) => Update::Failed {
                 code,
                 message: "The tutor could not finish this answer; what it wrote so far is saved. Please try again.",
-            }),
-        Ending::Stopped => None,
+            },
+        },
+        // Found no longer streaming: the reader stopped it meanwhile.
+        Saved::NotStreaming => return keep_stopped(&api, &owner, &id, &text, &tx).await,
+        Saved::Failed(code) => {
+            // Never `done` for an answer that is not stored: the reader is told, and the
+            // answer is recorded as interrupted once the database takes writes again.
+            let message = "The answer could not be saved: the server cannot store it right now. Please ask again in a moment.";
+            let _ = tx.send(Update::Failed { code, message });
+            drop(tx);
+            return record_unsaved(&api, &owner, &id, &text, &sources, code).await;
+        }
     };
-    if let Some(update) = finished {
-        let _ = tx.send(update);
-        return;
-    }
-    if let Err(err) = api.store.keep_stopped(&owner, &id, &text, now()).await {
+    let _ = tx.send(update);
+}
+
+/// Saves what a stopped answer had written and tells the reader.
+async fn keep_stopped(
+    api: &Api,
+    owner: &UserId,
+    id: &MessageId,
+    text: &str,
+    tx: &mpsc::UnboundedSender<Update>,
+) {
+    if let Err(err) = api.store.keep_stopped(owner, id, text, now()).await {
         tracing::error!(message.id = %id, error = %err, "could not save a stopped answer");
     }
     let message = "You stopped this answer; what it wrote so far is saved.";
@@ -287,8 +309,16 @@ enum Ending {
     Stopped,
 }
 
-/// Saves the answer if it is still streaming; `false` when it is not (stopped, or its chat
-/// deleted). A database failure is logged and counts as saved, so generation goes on.
+/// How saving an answer went.
+enum Saved {
+    Yes,
+    /// It is no longer streaming: stopped, or its chat deleted.
+    NotStreaming,
+    /// The database refused the write; the code tells the reader why.
+    Failed(&'static str),
+}
+
+/// Saves the answer if it is still streaming.
 async fn save(
     api: &Api,
     owner: &UserId,
@@ -297,10 +327,44 @@ async fn save(
     sources: &str,
     status: &str,
     error: Option<&str>,
-) -> bool {
+) -> Saved {
     let outcome = Outcome { content: text, sources, status, error, now: now() };
-    api.store.finish_message(owner, id, &outcome).await.unwrap_or_else(|err| {
-        tracing::error!(message.id = %id, error = %err, "could not save an answer");
-        true
-    })
+    match api.store.finish_message(owner, id, &outcome).await {
+        Ok(true) => Saved::Yes,
+        Ok(false) => Saved::NotStreaming,
+        Err(err) => {
+            tracing::warn!(message.id = %id, error = %err, "could not save an answer");
+            Saved::Failed(match err {
+                StoreError::Unavailable(_) => "STORAGE_UNAVAILABLE",
+                _ => "INTERNAL_SERVER_ERROR",
+            })
+        }
+    }
+}
+
+/// How long an unsaved answer keeps being offered to the database, and how often.
+const UNSAVED_RETRY: Duration = Duration::from_secs(2);
+const UNSAVED_ATTEMPTS: u32 = 150;
+
+/// Records an answer whose end could not be saved as `interrupted` with `code`, keeping the
+/// text the reader saw, as soon as the database takes it (within five minutes); until then
+/// its row still says `streaming`, never `complete`.
+async fn record_unsaved(
+    api: &Api,
+    owner: &UserId,
+    id: &MessageId,
+    text: &str,
+    sources: &str,
+    code: &str,
+) {
+    for _ in 0..UNSAVED_ATTEMPTS {
+        tokio::time::sleep(UNSAVED_RETRY).await;
+        if !matches!(
+            save(api, owner, id, text, sources, "interrupted", Some(code)).await,
+            Saved::Failed(_)
+        ) {
+            return;
+        }
+    }
+    tracing::error!(message.id = %id, "gave up saving an answer; it stays streaming until the next start");
 }

@@ -48,25 +48,40 @@ pub async fn handler(
     let mut refreshed = None;
     if !disable_refresh && remembered && last_extended + policy.update_age <= Utc::now() {
         let now = wire::now();
-        session.expires_at = now + policy.expires_in;
-        session.updated_at = now;
-        auth.store.extend_session(&session.id, session.expires_at, now).await?;
-        refreshed = Some(SessionCookies::issue(&auth, &session.token, true));
+        let expires_at = now + policy.expires_in;
+        // The refresh is opportunistic: when the database cannot take it (a full disk),
+        // the session is still good for days and is answered as it is.
+        match auth.store.extend_session(&session.id, expires_at, now).await {
+            Ok(()) => {
+                (session.expires_at, session.updated_at) = (expires_at, now);
+                refreshed = Some(SessionCookies::issue(&auth, &session.token, true));
+            }
+            Err(err) => tracing::debug!(error = %err, "session refresh skipped"),
+        }
     }
     let body = Json(serde_json::json!({
         "session": SessionJson::from(&session),
         "user": UserJson::from(&user),
     }));
-    // Better Auth's jwt plugin signs a JWT into every answer that has a session.
-    let jwt =
-        HeaderValue::try_from(auth.jwt_for(&session, &user).await?).map_err(AuthError::internal)?;
+    // Better Auth's jwt plugin signs a JWT into every answer that has a session. Only the
+    // first ever needs a write (the signing key); without it the session is still answered.
+    let jwt = match auth.jwt_for(&session, &user).await {
+        Ok(jwt) => Some(HeaderValue::try_from(jwt).map_err(AuthError::internal)?),
+        Err(AuthError::StorageUnavailable(detail)) => {
+            tracing::debug!(error = %detail, "no JWT: the signing key cannot be stored");
+            None
+        }
+        Err(err) => return Err(err),
+    };
     let exposed = if refreshed.is_some() { "set-auth-jwt, set-auth-token" } else { "set-auth-jwt" };
     let mut response = match refreshed {
         Some(cookies) => (cookies, body).into_response(),
         None => body.into_response(),
     };
     let out = response.headers_mut();
-    out.insert("set-auth-jwt", jwt);
+    if let Some(jwt) = jwt {
+        out.insert("set-auth-jwt", jwt);
+    }
     out.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static(exposed));
     // Lectern keeps no cookie cache: a stale one (from a Better Auth server configured with
     // one) is cleared, as Better Auth does when its cache is off.

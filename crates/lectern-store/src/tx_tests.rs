@@ -1,0 +1,123 @@
+//! The transaction owner and the pool's release check, on both backends, against real
+//! failures: a `COMMIT` refused by a deferred foreign key, and a connection handed back to
+//! the pool inside a transaction.
+
+use chrono::Utc;
+use lectern_testkit::{Backend, TestDb, backend_tests};
+use sqlx::Executor as _;
+
+use crate::{Pool, Session, SessionId, Store, StoreOptions, User, UserId, modify};
+
+/// One connection, so every statement after a failure runs on the connection that failed
+/// (and no session cache, whose PostgreSQL listener would hold a connection of its own).
+async fn store(db: &TestDb) -> Store {
+    let options = StoreOptions {
+        max_connections: 1,
+        session_cache_ttl: std::time::Duration::ZERO,
+        ..StoreOptions::default()
+    };
+    let store = Store::connect(&db.url, &options).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    store
+}
+
+fn guest(id: &str) -> (User, Session) {
+    let now = Utc::now();
+    let user = User {
+        id: UserId(id.into()),
+        name: "Guest".into(),
+        email: format!("{id}@example.com"),
+        email_verified: false,
+        image: None,
+        created_at: now,
+        updated_at: now,
+        is_anonymous: Some(true),
+        software_background: None,
+        hardware_background: None,
+    };
+    let session = Session {
+        id: SessionId(format!("s-{id}")),
+        token: format!("t{id}"),
+        user_id: user.id.clone(),
+        expires_at: now + chrono::Duration::days(1),
+        created_at: now,
+        updated_at: now,
+        ip_address: None,
+        user_agent: None,
+    };
+    (user, session)
+}
+
+/// A `COMMIT` that fails: SQLite keeps the transaction open after a deferred foreign-key
+/// failure, PostgreSQL ends it. Either way the connection must come back clean and the next
+/// write must be durable.
+async fn a_failed_commit_leaves_the_connection_clean(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = store(&db).await;
+    modify!(store, |p| {
+        p.execute(
+            r#"CREATE TABLE "fault_probe" ("id" text PRIMARY KEY,
+               "userId" text REFERENCES "user" ("id") DEFERRABLE INITIALLY DEFERRED)"#,
+        )
+        .await
+        .map(drop)
+    })
+    .expect("test table");
+
+    let failed = transaction!(store, |tx| {
+        sqlx::query(r#"INSERT INTO "fault_probe" ("id", "userId") VALUES ('p1', 'nobody')"#)
+            .execute(&mut *tx)
+            .await?;
+        Ok(())
+    });
+    let err = failed.expect_err("the deferred constraint fails the COMMIT");
+    assert!(err.to_string().to_lowercase().contains("foreign key"), "{err}");
+
+    let (user, session) = guest("afterfailedcommit");
+    store.create_user_with_session(&user, &session).await.expect("the next write succeeds");
+    store.close().await;
+
+    let reopened = Store::connect(&db.url, &StoreOptions::default()).await.expect("reopen");
+    assert!(reopened.find_user(&user.id).await.expect("read").is_some(), "the write is durable");
+    let probes: Vec<(String,)> = crate::read!(reopened, |p| {
+        sqlx::query_as(r#"SELECT "id" FROM "fault_probe""#).fetch_all(p).await
+    })
+    .expect("read");
+    assert!(probes.is_empty(), "the failed transaction wrote nothing");
+    reopened.close().await;
+}
+
+/// A connection that goes back to the pool inside a transaction (whatever the bug that left
+/// it there) is closed, so the next request gets a connection in autocommit mode.
+async fn the_pool_closes_a_connection_left_in_a_transaction(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = store(&db).await;
+    macro_rules! leak_then_check {
+        ($pool:expr, |$conn:ident| $idle:expr) => {{
+            let mut $conn = $pool.acquire().await.expect("acquire");
+            $conn.execute(sqlx::raw_sql("BEGIN")).await.expect("begin");
+            assert!(!$idle, "the probe sees the open transaction");
+            drop($conn);
+            // The pool has one connection: this waits until the leaked one is dealt with.
+            let mut $conn = $pool.acquire().await.expect("acquire again");
+            assert!($idle, "the next connection is not inside a transaction");
+        }};
+    }
+    match &store.pool {
+        Pool::Sqlite(p) => leak_then_check!(p, |conn| crate::guard::sqlite_idle(&mut conn).await),
+        Pool::Postgres(p) => leak_then_check!(p, |conn| {
+            crate::guard::postgres_idle(&mut conn).await.expect("probe")
+        }),
+    }
+    let (user, session) = guest("afterleak");
+    store.create_user_with_session(&user, &session).await.expect("write");
+    store.close().await;
+    let reopened = Store::connect(&db.url, &StoreOptions::default()).await.expect("reopen");
+    assert!(reopened.find_user(&user.id).await.expect("read").is_some());
+    reopened.close().await;
+}
+
+backend_tests!(
+    a_failed_commit_leaves_the_connection_clean,
+    the_pool_closes_a_connection_left_in_a_transaction
+);
