@@ -23,6 +23,7 @@ const LLM_ERRORS = {
   LLM_STREAM_BROKEN: "the connection to the model broke",
   LLM_UNAUTHORIZED: "the server could not use the model",
   NETWORK: "the connection was lost",
+  STORAGE_UNAVAILABLE: "the server could not save it, ask again in a moment",
 };
 function note(el, text) {
   el.querySelectorAll(".note").forEach((n) => n.remove());

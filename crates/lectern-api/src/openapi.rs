@@ -53,6 +53,11 @@ pub enum SignedInErrors {
     /// Too many requests; `X-Retry-After` says when to try again.
     #[response(status = 429)]
     TooMany(ErrorBody<'static>),
+    /// `STORAGE_UNAVAILABLE`: the database cannot take the request now (a full disk, a
+    /// server restarting); `Retry-After` says when to try again. On the ask endpoint also
+    /// `TUTOR_UNAVAILABLE`: no book index is loaded.
+    #[response(status = 503)]
+    Unavailable(ErrorBody<'static>),
 }
 
 /// What an endpoint that reads a JSON body may answer about it.

@@ -73,7 +73,6 @@ enum Update {
     responses(
         (status = 200, description = "The answer as Server-Sent Events", content_type = "text/event-stream", body = AskEvent),
         (status = 404, description = "No such chat of the caller's", body = ErrorBody),
-        (status = 503, description = "No book index is loaded", body = ErrorBody),
         SignedInErrors,
         BodyErrors,
     ))]
