@@ -91,9 +91,11 @@ macro_rules! impl_tx {
             async fn roll_back(&mut self) {
                 match self.conn.execute(sqlx::raw_sql("ROLLBACK")).await {
                     Ok(_) => self.open = false,
-                    // Expected after SQLite rolled back by itself (a full disk): not worth a line
-            // per request, the store logs the episode.
-            Err(err) => tracing::debug!(error = %err, "rollback failed; closing the connection"),
+                    // Expected after SQLite rolled back by itself (a full disk): not worth a
+                    // line per request, the store logs the episode.
+                    Err(err) => {
+                        tracing::debug!(error = %err, "rollback failed; closing the connection")
+                    }
                 }
             }
         }
