@@ -183,6 +183,49 @@ impl TestRequest<'_> {
         body.frame().await.expect("a first frame").expect("readable");
         status
     }
+
+    /// Sends the request and hands back the response with its body unread, to be read as it
+    /// arrives (a Server-Sent Events answer, say) with [`TestStream::next_event`].
+    pub async fn stream(self) -> TestStream {
+        let client = self.client;
+        let response =
+            client.app.clone().oneshot(self.into_request()).await.expect("infallible router");
+        let (parts, body) = response.into_parts();
+        client.store_cookies(&parts.headers);
+        TestStream { status: parts.status, headers: parts.headers, body, pending: String::new() }
+    }
+}
+
+/// A response whose body is read while it streams.
+#[derive(Debug)]
+pub struct TestStream {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    body: Body,
+    /// Text received but not yet returned as an event.
+    pending: String,
+}
+
+impl TestStream {
+    /// The next Server-Sent Event as (event name, data), waiting for it as long as the server
+    /// takes; `None` once the body ends. Comment-only blocks (keep-alives) are skipped.
+    pub async fn next_event(&mut self) -> Option<(String, String)> {
+        loop {
+            while let Some(end) = self.pending.find("\n\n") {
+                let block: String = self.pending.drain(..end + 2).collect();
+                let field = |name: &str| {
+                    block.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.trim().to_owned())
+                };
+                if let Some(data) = field("data:") {
+                    return Some((field("event:").unwrap_or_else(|| "message".into()), data));
+                }
+            }
+            let frame = self.body.frame().await?.expect("a readable body");
+            if let Ok(data) = frame.into_data() {
+                self.pending.push_str(&String::from_utf8_lossy(&data));
+            }
+        }
+    }
 }
 
 #[derive(Debug)]

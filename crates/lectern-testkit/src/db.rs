@@ -23,8 +23,13 @@ pub struct TestDb {
 
 #[derive(Debug)]
 enum Cleanup {
+    /// The test owns the database and removes it itself.
+    Nothing,
     File(std::path::PathBuf),
-    Database { admin_url: String, name: String },
+    Database {
+        admin_url: String,
+        name: String,
+    },
 }
 
 fn suffix() -> String {
@@ -40,6 +45,11 @@ fn admin_url() -> String {
 }
 
 impl TestDb {
+    /// A database the test made itself (on a file system it mounted, say); left as it is.
+    pub fn existing(url: &str) -> Self {
+        Self { url: url.to_owned(), cleanup: Cleanup::Nothing }
+    }
+
     pub async fn new(backend: Backend) -> Self {
         match backend {
             Backend::Sqlite => {
@@ -70,6 +80,7 @@ impl TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         match &self.cleanup {
+            Cleanup::Nothing => {}
             Cleanup::File(path) => {
                 for ext in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{}{ext}", path.display()));

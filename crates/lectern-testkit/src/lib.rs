@@ -1,12 +1,14 @@
 //! Test support for Lectern (dev-only): a fresh database per test on either backend, an
 //! in-process HTTP client with a browser-like cookie jar, a macro that runs one test body on
-//! SQLite and on PostgreSQL, and a fake OpenAI-compatible model server ([`llm::FakeLlm`]).
+//! SQLite and on PostgreSQL, a fake OpenAI-compatible model server ([`llm::FakeLlm`]), and a
+//! small file system a test can fill ([`tmpfs::Tmpfs`]).
 
 mod client;
 mod db;
 pub mod llm;
+pub mod tmpfs;
 
-pub use client::{TestClient, TestRequest, TestResponse};
+pub use client::{TestClient, TestRequest, TestResponse, TestStream};
 pub use db::{Backend, TestDb};
 
 /// Runs each named `async fn(Backend)` once per backend, as `sqlite::name` and

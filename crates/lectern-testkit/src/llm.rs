@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use futures_util::stream::{self, StreamExt};
 use serde_json::{Value, json};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 /// How the fake answers every request.
@@ -30,6 +31,10 @@ pub enum Reply {
     Hang,
     /// Streams these pieces, then drops the connection without finishing the stream.
     DropAfter(Vec<String>),
+    /// Streams `before`, then waits until the test calls `release.notify_one()`, then
+    /// streams `after` and finishes properly: the test acts while the answer is half
+    /// written. `notify_one` keeps a release that comes before the wait, so none is lost.
+    Held { before: Vec<String>, after: Vec<String>, release: Arc<Notify> },
 }
 
 impl Reply {
@@ -163,9 +168,16 @@ async fn completions(
     };
     let reply = shared.reply.lock().unwrap_or_else(PoisonError::into_inner).clone();
     match reply {
-        Reply::Chunks(chunks) => event_stream(&shared, &model, chunks, Duration::ZERO, true),
-        Reply::Slow { chunks, delay } => event_stream(&shared, &model, chunks, delay, true),
-        Reply::DropAfter(chunks) => event_stream(&shared, &model, chunks, Duration::ZERO, false),
+        Reply::Chunks(chunks) => event_stream(&shared, &model, chunks, Duration::ZERO, true, None),
+        Reply::Slow { chunks, delay } => event_stream(&shared, &model, chunks, delay, true, None),
+        Reply::DropAfter(chunks) => {
+            event_stream(&shared, &model, chunks, Duration::ZERO, false, None)
+        }
+        Reply::Held { before, after, release } => {
+            let hold = Some((before.len(), release));
+            let chunks = before.into_iter().chain(after).collect();
+            event_stream(&shared, &model, chunks, Duration::ZERO, true, hold)
+        }
         Reply::Status(status) => {
             let status = StatusCode::from_u16(status).expect("a valid status code");
             error(status, status.canonical_reason().unwrap_or("error"), "fake_error")
@@ -180,13 +192,15 @@ fn error(status: StatusCode, message: &str, code: &str) -> Response {
 }
 
 /// The SSE frames of a completion: a role chunk, one chunk per piece, the `stop` chunk and
-/// `[DONE]`; or, when `finish` is false, the pieces followed by a broken connection.
+/// `[DONE]`; or, when `finish` is false, the pieces followed by a broken connection. With
+/// `hold: Some((n, release))` the stream waits for `release` after the first `n` pieces.
 fn event_stream(
     shared: &Shared,
     model: &str,
     pieces: Vec<String>,
     delay: Duration,
     finish: bool,
+    hold: Option<(usize, Arc<Notify>)>,
 ) -> Response {
     let streaming = Streaming::new(&shared.open);
     let chunk = |delta: Value, finish_reason: Value| {
@@ -208,10 +222,17 @@ fn event_stream(
         // An error from the body stream makes hyper abort the connection mid-response.
         frames.push(Err(std::io::Error::other("connection dropped by the fake")));
     }
-    let frames = stream::iter(frames).then(move |frame| {
+    // The frame the hold comes before: after the role chunk and the first `n` pieces.
+    let hold = hold.map(|(n, release)| (n + 1, release));
+    let frames = stream::iter(frames.into_iter().enumerate()).then(move |(i, frame)| {
         // The closure owns the count, so it ends when hyper drops the body.
         let _ = &streaming;
+        let release = hold.as_ref().filter(|(at, _)| *at == i).map(|(_, r)| r.clone());
         async move {
+            // Meanwhile hyper flushes what it has, so the client sees the first pieces.
+            if let Some(release) = release {
+                release.notified().await;
+            }
             // Before the drop, a pause: hyper flushes what it has while the body is pending, so
             // the client really receives the first pieces before the connection goes.
             let pause = if frame.is_err() { delay.max(Duration::from_millis(50)) } else { delay };

@@ -41,9 +41,7 @@ impl TestApp {
 
     /// With the sample book's index and `answerer` behind the reader API.
     pub async fn with_tutor(backend: Backend, answerer: Answerer) -> Self {
-        let tutor = Tutor { index: sample_index(), answerer, top_k: 3 };
-        let reading = lectern::Reading { tutor: Some(Arc::new(tutor)), ..Default::default() };
-        Self::build_with(backend, |_| {}, Arc::new(ReaderMerge), reading).await
+        Self::build_with(backend, |_| {}, Arc::new(ReaderMerge), tutor_reading(answerer)).await
     }
 
     pub async fn build_with(
@@ -52,7 +50,21 @@ impl TestApp {
         merge: Arc<dyn GuestMerge>,
         reading: lectern::Reading,
     ) -> Self {
-        let db = TestDb::new(backend).await;
+        Self::assemble(TestDb::new(backend).await, configure, merge, reading).await
+    }
+
+    /// On the database at `url`, which the test owns (a file on a file system it controls,
+    /// say) and which outlives the app.
+    pub async fn on_database(url: &str, reading: lectern::Reading) -> Self {
+        Self::assemble(TestDb::existing(url), |_| {}, Arc::new(ReaderMerge), reading).await
+    }
+
+    async fn assemble(
+        db: TestDb,
+        configure: impl FnOnce(&mut AuthConfig),
+        merge: Arc<dyn GuestMerge>,
+        reading: lectern::Reading,
+    ) -> Self {
         let store = Store::connect(&db.url, &StoreOptions::default()).await.expect("connect");
         store.migrate().await.expect("migrate");
         let mut config = AuthConfig::development(ORIGIN, Secret::new(SECRET));
@@ -68,6 +80,12 @@ impl TestApp {
     pub fn browser(&self) -> TestClient {
         self.client.fork(std::net::SocketAddr::from(([127, 0, 0, 2], 50001)))
     }
+}
+
+/// The reader API with the sample book's index and `answerer` as the tutor.
+pub fn tutor_reading(answerer: Answerer) -> lectern::Reading {
+    let tutor = Tutor { index: sample_index(), answerer, top_k: 3 };
+    lectern::Reading { tutor: Some(Arc::new(tutor)), ..Default::default() }
 }
 
 /// The sample book's index, built once per test binary.
