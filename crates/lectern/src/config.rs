@@ -28,6 +28,8 @@ pub struct Config {
     pub password_hash: Option<HashAlgorithm>,
     /// `LECTERN_SESSION_CACHE_TTL`: the longest a session is served from memory (0: off).
     pub session_cache_ttl: Duration,
+    /// `LECTERN_SQLITE_SYNC`: `full` (default) or `normal`; when a SQLite commit is synced.
+    pub sqlite_durability: lectern_store::Durability,
     /// `LECTERN_VERIFY`: how `--role api` verifies readers.
     pub verify: crate::serve::Strategy,
     /// `LECTERN_PROFILE_SCHEMA`: the author's questionnaire, or the built-in one.
@@ -236,6 +238,11 @@ impl Config {
             Some(ttl) => duration("LECTERN_SESSION_CACHE_TTL", &ttl)?,
             None => lectern_store::StoreOptions::default().session_cache_ttl,
         };
+        let sqlite_durability = match var("LECTERN_SQLITE_SYNC").as_deref() {
+            None | Some("full") => lectern_store::Durability::Full,
+            Some("normal") => lectern_store::Durability::Normal,
+            Some(other) => bail!("LECTERN_SQLITE_SYNC must be full or normal, not {other:?}"),
+        };
         let verify = var("LECTERN_VERIFY")
             .map(|v| v.parse())
             .transpose()
@@ -256,6 +263,7 @@ impl Config {
             auth,
             password_hash,
             session_cache_ttl,
+            sqlite_durability,
             verify,
             questionnaire,
             book: crate::book::BookConfig::from_vars(vars)?,
@@ -301,6 +309,7 @@ mod tests {
         assert!(config.auth.rate_limit);
         assert!(!config.auth.secure_cookies);
         assert!(config.redis.is_none(), "no Redis unless asked for");
+        assert_eq!(config.sqlite_durability, lectern_store::Durability::Full);
     }
 
     #[test]
@@ -361,6 +370,11 @@ mod tests {
         assert_eq!(c.password_hash, Some(HashAlgorithm::Scrypt));
         assert!(c.auth.trusted_proxies.contains("10.1.2.3".parse().expect("ip")));
         assert_eq!(c.auth.secrets.current().expose(), REAL_SECRET.as_bytes());
+        let sync = |v| config(&[("LECTERN_SQLITE_SYNC", v)]).expect("valid").sqlite_durability;
+        assert_eq!(sync("normal"), lectern_store::Durability::Normal);
+        assert_eq!(sync("full"), lectern_store::Durability::Full);
+        let err = config(&[("LECTERN_SQLITE_SYNC", "FULL!")]).expect_err("bad").to_string();
+        assert!(err.contains("LECTERN_SQLITE_SYNC"), "{err}");
         let rotated =
             config(&[("BETTER_AUTH_SECRETS", "2:the-new-one, 1:the-old-one")]).expect("valid");
         assert_eq!(rotated.auth.secrets.current().expose(), b"the-new-one");
@@ -386,6 +400,7 @@ mod tests {
             ("LECTERN_PASSWORD_HASH", "md5"),
             ("LECTERN_TRUSTED_PROXIES", "not-an-ip"),
             ("BETTER_AUTH_URL", "ftp://example.com"),
+            ("LECTERN_SQLITE_SYNC", "off"),
         ] {
             assert!(config(&[bad]).is_err(), "{bad:?}");
         }

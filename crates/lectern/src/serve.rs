@@ -16,8 +16,11 @@ use crate::config::Config;
 /// fresh database, Better Auth's scrypt on one that already holds Better Auth hashes, so
 /// a team can roll back to the Node server without locking anyone out.
 pub async fn state(config: &Config) -> anyhow::Result<Auth> {
-    let options =
-        StoreOptions { session_cache_ttl: config.session_cache_ttl, ..StoreOptions::default() };
+    let options = StoreOptions {
+        session_cache_ttl: config.session_cache_ttl,
+        durability: config.sqlite_durability,
+        ..StoreOptions::default()
+    };
     let store = connect_with(&config.database_url, &options).await?;
     let mut auth_config = config.auth.clone();
     auth_config.password_hash = match config.password_hash {
@@ -27,6 +30,7 @@ pub async fn state(config: &Config) -> anyhow::Result<Auth> {
     };
     tracing::info!(
         backend = ?store.backend(),
+        sqlite_sync = ?config.sqlite_durability,
         password_hash = ?auth_config.password_hash,
         base_url = %auth_config.base_url,
         rate_limit = auth_config.rate_limit,

@@ -24,6 +24,7 @@ fn config(db: &TestDb, password_hash: Option<HashAlgorithm>) -> Config {
         auth,
         password_hash,
         session_cache_ttl: std::time::Duration::from_secs(60),
+        sqlite_durability: Default::default(),
         verify: lectern::serve::Strategy::Jwks,
         questionnaire: Default::default(),
         book: lectern::book::BookConfig::from_vars(&std::collections::HashMap::new())
