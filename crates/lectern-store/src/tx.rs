@@ -129,13 +129,16 @@ impl<DB: Database> DerefMut for Tx<DB> {
 /// returns `Ok`, and gives the store's `Result`. `tx` derefs to the connection; `return`
 /// and `?` inside the body end the body, not the enclosing function.
 ///
-/// SQLite transactions start `IMMEDIATE`: every transaction here writes, and taking the
-/// write lock up front makes a concurrent writer wait (`busy_timeout`) instead of failing
-/// at its first write with `SQLITE_BUSY`, which a deferred transaction that read first gets.
+/// SQLite transactions wait their turn among this process's writers (see
+/// `Store::sqlite_writer`), then start `IMMEDIATE`: every transaction here writes, and taking
+/// the write lock up front makes a writer from another process wait (`busy_timeout`) instead
+/// of failing at its first write with `SQLITE_BUSY`, which a deferred transaction that read
+/// first gets.
 macro_rules! transaction {
     ($store:expr, |$tx:ident| $body:expr) => {{
         let result = match &$store.pool {
             $crate::Pool::Sqlite(pool) => {
+                let _turn = $store.sqlite_writer.lock().await;
                 $crate::tx::transaction!(@run sqlx::Sqlite, pool, "BEGIN IMMEDIATE", |$tx| $body)
             }
             $crate::Pool::Postgres(pool) => {
