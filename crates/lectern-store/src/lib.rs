@@ -171,7 +171,7 @@ impl Store {
                     // A ping on every acquire was 29% of the CPU of an uncached session
                     // check; a broken connection fails the query instead, and is dropped.
                     .test_before_acquire(false)
-                    .after_release(|conn, _| Box::pin(guard::postgres_idle(conn)))
+                    .after_release(|conn, _| Box::pin(async { Ok(guard::released_clean(conn)) }))
                     .acquire_timeout(options.acquire_timeout)
                     .connect_with(connect)
                     .await?,
@@ -189,7 +189,7 @@ impl Store {
             Pool::Sqlite(
                 SqlitePoolOptions::new()
                     .max_connections(options.max_connections.min(8))
-                    .after_release(|conn, _| Box::pin(async { Ok(guard::sqlite_idle(conn).await) }))
+                    .after_release(|conn, _| Box::pin(async { Ok(guard::released_clean(conn)) }))
                     .acquire_timeout(options.acquire_timeout)
                     .connect_with(connect)
                     .await?,

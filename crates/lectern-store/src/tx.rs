@@ -18,8 +18,8 @@
 //!   client): the state is unknown, and the connection is closed, never reused. Closing
 //!   rolls back whatever was open, on SQLite and on PostgreSQL alike.
 //!
-//! The pool's release check (`guard`) is the second line: a connection found inside a
-//! transaction is closed whatever left it there.
+//! Then the database is asked whether any transaction is still open (`guard`), and the
+//! pools close any connection handed back while sqlx counts one open.
 
 use std::ops::{Deref, DerefMut};
 
@@ -39,7 +39,7 @@ pub(crate) struct Tx<DB: Database> {
 /// The methods, once per backend: written generically over `Database`, the futures need a
 /// higher-ranked `Executor` bound under which rustc cannot prove them `Send`.
 macro_rules! impl_tx {
-    ($db:ty) => {
+    ($db:ty, $idle:path) => {
         impl Tx<$db> {
             /// `statement` is `BEGIN` or, on SQLite, `BEGIN IMMEDIATE`.
             pub(crate) async fn begin(
@@ -65,7 +65,7 @@ macro_rules! impl_tx {
                     Ok(value) if !self.discard => {
                         match self.conn.execute(sqlx::raw_sql("COMMIT")).await {
                             Ok(_) => {
-                                self.open = false;
+                                self.settle().await;
                                 Ok(value)
                             }
                             Err(err) => {
@@ -85,12 +85,21 @@ macro_rules! impl_tx {
                 }
             }
 
+            /// The transaction ended: the connection goes back to the pool only if the
+            /// database agrees that no transaction is open (see `guard`).
+            async fn settle(&mut self) {
+                self.open = !$idle(&mut self.conn).await;
+                if self.open {
+                    tracing::error!("a transaction was still open after it ended; closing the connection");
+                }
+            }
+
             /// After a failure the transaction may be open or already ended by the database;
             /// an explicit `ROLLBACK` settles which. If even that fails, `open` stays set and
             /// the connection is closed on drop.
             async fn roll_back(&mut self) {
                 match self.conn.execute(sqlx::raw_sql("ROLLBACK")).await {
-                    Ok(_) => self.open = false,
+                    Ok(_) => self.settle().await,
                     // Expected after SQLite rolled back by itself (a full disk): not worth a
                     // line per request, the store logs the episode.
                     Err(err) => {
@@ -101,8 +110,8 @@ macro_rules! impl_tx {
         }
     };
 }
-impl_tx!(sqlx::Sqlite);
-impl_tx!(sqlx::Postgres);
+impl_tx!(sqlx::Sqlite, crate::guard::sqlite_idle);
+impl_tx!(sqlx::Postgres, crate::guard::postgres_idle);
 
 impl<DB: Database> Drop for Tx<DB> {
     fn drop(&mut self) {

@@ -87,27 +87,33 @@ async fn a_failed_commit_leaves_the_connection_clean(backend: Backend) {
     reopened.close().await;
 }
 
-/// A connection that goes back to the pool inside a transaction (whatever the bug that left
-/// it there) is closed, so the next request gets a connection in autocommit mode.
-async fn the_pool_closes_a_connection_left_in_a_transaction(backend: Backend) {
+/// The probe the owner runs after every transaction tells an open transaction from none, and
+/// the pool closes a connection handed back while sqlx counts a transaction open (a leaked
+/// `Transaction`, or a count that disagrees with the database after a failed `COMMIT`), so the
+/// next request gets a clean connection and its write is durable.
+async fn no_connection_reaches_a_request_inside_a_transaction(backend: Backend) {
     let db = TestDb::new(backend).await;
     let store = store(&db).await;
-    macro_rules! leak_then_check {
+    macro_rules! check {
         ($pool:expr, |$conn:ident| $idle:expr) => {{
             let mut $conn = $pool.acquire().await.expect("acquire");
+            assert!($idle, "a fresh connection is idle");
             $conn.execute(sqlx::raw_sql("BEGIN")).await.expect("begin");
             assert!(!$idle, "the probe sees the open transaction");
+            $conn.execute(sqlx::raw_sql("ROLLBACK")).await.expect("rollback");
+
+            let leaked = sqlx::Connection::begin(&mut *$conn).await.expect("begin");
+            std::mem::forget(leaked);
             drop($conn);
             // The pool has one connection: this waits until the leaked one is dealt with.
             let mut $conn = $pool.acquire().await.expect("acquire again");
+            assert!(!sqlx::Connection::is_in_transaction(&*$conn), "a new connection");
             assert!($idle, "the next connection is not inside a transaction");
         }};
     }
     match &store.pool {
-        Pool::Sqlite(p) => leak_then_check!(p, |conn| crate::guard::sqlite_idle(&mut conn).await),
-        Pool::Postgres(p) => leak_then_check!(p, |conn| {
-            crate::guard::postgres_idle(&mut conn).await.expect("probe")
-        }),
+        Pool::Sqlite(p) => check!(p, |conn| crate::guard::sqlite_idle(&mut conn).await),
+        Pool::Postgres(p) => check!(p, |conn| crate::guard::postgres_idle(&mut conn).await),
     }
     let (user, session) = guest("afterleak");
     store.create_user_with_session(&user, &session).await.expect("write");
@@ -119,5 +125,5 @@ async fn the_pool_closes_a_connection_left_in_a_transaction(backend: Backend) {
 
 backend_tests!(
     a_failed_commit_leaves_the_connection_clean,
-    the_pool_closes_a_connection_left_in_a_transaction
+    no_connection_reaches_a_request_inside_a_transaction
 );
