@@ -1,0 +1,168 @@
+//! Retrieval on questions written the way readers ask them (`examples/eval/readers.json`, and
+//! `held-out.json`, kept aside: nothing is tuned on it). Their writer read the book with every
+//! heading removed (`examples/eval/headless.py`), so the questions do not echo section titles;
+//! the expected sections come from the paragraphs each question cites.
+//!
+//! Prints, per set and per kind of question (how-to, paraphrase, short, misspelled, follow-up),
+//! section recall@3, page recall@3 and MRR@10, and how many out-of-book questions the tutor
+//! would answer as if the book covered them. The floors are today's figures, so retrieval can
+//! only get better; issue 11's targets (section recall@3 ≥ 0.85, page ≥ 0.97, MRR ≥ 0.75,
+//! out-of-book declined ≥ 90%) are printed next to them.
+
+#![allow(clippy::print_stdout)]
+
+use std::collections::BTreeMap;
+
+use lectern_tutor::{Book, Index};
+use serde::Deserialize;
+
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+const K: usize = 3;
+const MRR_DEPTH: usize = 10;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Question {
+    question: String,
+    kind: String,
+    /// The previous question, for a follow-up.
+    #[serde(default)]
+    context: Option<String>,
+    /// Sections that answer it (a `###` sub-section's `##` section counts too); empty for a
+    /// question the book does not answer.
+    expected: Vec<String>,
+    #[serde(default)]
+    pages: Vec<String>,
+    /// The paragraphs of `headless.py`'s output the writer cited.
+    #[serde(default)]
+    paragraphs: Vec<String>,
+}
+
+/// What one set scores, overall and per kind.
+#[derive(Default)]
+struct Tally {
+    n: usize,
+    section: usize,
+    page: usize,
+    reciprocal: f64,
+}
+
+impl Tally {
+    fn add(&mut self, section: bool, page: bool, rank: Option<usize>) {
+        self.n += 1;
+        self.section += usize::from(section);
+        self.page += usize::from(page);
+        self.reciprocal += rank.map_or(0.0, |r| 1.0 / r as f64);
+    }
+    fn section_recall(&self) -> f64 {
+        self.section as f64 / self.n as f64
+    }
+    fn page_recall(&self) -> f64 {
+        self.page as f64 / self.n as f64
+    }
+    fn mrr(&self) -> f64 {
+        self.reciprocal / self.n as f64
+    }
+}
+
+struct Report {
+    all: Tally,
+    kinds: BTreeMap<String, Tally>,
+    out_of_book: usize,
+    answered_out_of_book: usize,
+}
+
+fn load(name: &str, book: &Book) -> Vec<Question> {
+    let path = format!("{ROOT}/examples/eval/{name}");
+    let json = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let questions: Vec<Question> = serde_json::from_str(&json).expect("a list of questions");
+    for q in &questions {
+        for url in &q.expected {
+            assert!(book.sections().iter().any(|s| s.url == *url), "{url} is not a section");
+        }
+        assert_eq!(q.expected.is_empty(), q.kind == "outofbook", "{}", q.question);
+        assert_eq!(q.context.is_some(), q.kind == "followup", "{}", q.question);
+        assert!(q.expected.is_empty() || !q.paragraphs.is_empty(), "{}", q.question);
+    }
+    questions
+}
+
+/// Retrieval as the ask endpoint does it today: the question alone.
+fn evaluate(index: &Index, questions: &[Question]) -> Report {
+    let mut report = Report {
+        all: Tally::default(),
+        kinds: BTreeMap::new(),
+        out_of_book: 0,
+        answered_out_of_book: 0,
+    };
+    for q in questions {
+        let hits = index.search(&q.question, MRR_DEPTH, &[]).expect("search");
+        if q.expected.is_empty() {
+            report.out_of_book += 1;
+            // Nothing declines yet: any passage found is presented as the book's answer.
+            report.answered_out_of_book += usize::from(!hits.is_empty());
+            continue;
+        }
+        let rank = hits.iter().position(|h| q.expected.contains(&h.url)).map(|i| i + 1);
+        let section = rank.is_some_and(|r| r <= K);
+        let page = hits.iter().take(K).any(|h| {
+            let doc = h.url.split('#').next().unwrap_or_default();
+            q.pages.iter().any(|p| p == doc)
+        });
+        report.all.add(section, page, rank);
+        report.kinds.entry(q.kind.clone()).or_default().add(section, page, rank);
+    }
+    report
+}
+
+fn print(name: &str, r: &Report) {
+    let row = |label: &str, t: &Tally| {
+        println!(
+            "  {label:<11} {:>4}  section@{K} {:.3}  page@{K} {:.3}  MRR@{MRR_DEPTH} {:.3}",
+            t.n,
+            t.section_recall(),
+            t.page_recall(),
+            t.mrr()
+        )
+    };
+    println!("{name}:");
+    row("all", &r.all);
+    for (kind, t) in &r.kinds {
+        row(kind, t);
+    }
+    println!(
+        "  out-of-book {:>4}  answered as if covered: {} (target: at most 10%)",
+        r.out_of_book, r.answered_out_of_book
+    );
+}
+
+#[test]
+fn retrieval_on_questions_in_readers_words() {
+    let book = Book::from_dir(format!("{ROOT}/examples/book"), Book::DEFAULT_BASE)
+        .expect("examples/book loads");
+    let readers = load("readers.json", &book);
+    let held_out = load("held-out.json", &book);
+    assert!(readers.len() + held_out.len() >= 150, "the sets hold at least 150 questions");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (index, _) = Index::open_or_build(&book, dir.path(), |_, _| {}).expect("index");
+
+    let tuned = evaluate(&index, &readers);
+    let kept = evaluate(&index, &held_out);
+    println!("targets (issue 11): section@3 0.85, page@3 0.97, MRR 0.75");
+    print("readers.json", &tuned);
+    print("held-out.json (not tuned on)", &kept);
+    // Floors: today's figures (BM25 alone), rounded down: retrieval may only get better.
+    for (name, r, floor) in
+        [("readers.json", &tuned, READERS_FLOOR), ("held-out.json", &kept, HELD_OUT_FLOOR)]
+    {
+        assert!(r.out_of_book >= 10, "{name} has out-of-book questions");
+        let (section, page, mrr) = floor;
+        assert!(r.all.section_recall() >= section, "{name}: section recall fell below {section}");
+        assert!(r.all.page_recall() >= page, "{name}: page recall fell below {page}");
+        assert!(r.all.mrr() >= mrr, "{name}: MRR fell below {mrr}");
+    }
+}
+
+/// Section recall@3, page recall@3 and MRR@10 that must hold.
+const READERS_FLOOR: (f64, f64, f64) = (0.89, 0.92, 0.82);
+const HELD_OUT_FLOOR: (f64, f64, f64) = (0.91, 0.95, 0.85);
