@@ -32,6 +32,8 @@ pub struct Message {
     pub error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// An answer that says the book does not seem to cover the question.
+    pub unanswered: bool,
 }
 
 /// A message with the reader's feedback on it, if any.
@@ -80,8 +82,8 @@ pub struct Merged {
 }
 
 const CHAT: &str = r#""id", "userId", "title", "createdAt", "updatedAt""#;
-const MESSAGE: &str = r#"m."id", m."chatId", m."userId", m."role", m."content", m."sources", m."status", m."error", m."createdAt", m."updatedAt""#;
-const INSERT_MESSAGE: &str = r#"INSERT INTO "chat_message" ("id", "chatId", "userId", "role", "content", "sources", "status", "error", "createdAt", "updatedAt") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#;
+const MESSAGE: &str = r#"m."id", m."chatId", m."userId", m."role", m."content", m."sources", m."status", m."error", m."createdAt", m."updatedAt", m."unanswered""#;
+const INSERT_MESSAGE: &str = r#"INSERT INTO "chat_message" ("id", "chatId", "userId", "role", "content", "sources", "status", "error", "createdAt", "updatedAt", "unanswered") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"#;
 
 macro_rules! bind_message {
     ($query:expr, $m:expr) => {
@@ -96,6 +98,7 @@ macro_rules! bind_message {
             .bind(&$m.error)
             .bind($m.created_at)
             .bind($m.updated_at)
+            .bind($m.unanswered)
     };
 }
 
@@ -213,8 +216,9 @@ impl Store {
                 return Ok(false);
             }
             // Both rows in one statement: one round trip fewer before the answer can start.
-            let both =
-                format!("{INSERT_MESSAGE}, ($11, $12, $13, $14, $15, $16, $17, $18, $19, $20)");
+            let both = format!(
+                "{INSERT_MESSAGE}, ($12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
+            );
             bind_message!(bind_message!(sqlx::query(&both), question), answer)
                 .execute(&mut *tx)
                 .await?;

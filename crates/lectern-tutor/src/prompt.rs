@@ -26,6 +26,12 @@ sentence they support.
 answer from general knowledge.
 - Answer in Markdown, with code in fenced code blocks.";
 
+/// Said when retrieval judged the passages a poor match ([`AnswerRequest::weak_evidence`]).
+const WEAK_EVIDENCE: &str = "(These are only the closest sections: most of the question's words \
+are not in them, so the book most likely does not answer it. Unless a passage plainly does, reply \
+\"The book doesn't seem to cover this.\" and name these sections as places to look, with their \
+citations; do not answer from general knowledge.)\n";
+
 /// One OpenAI chat message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChatMessage {
@@ -47,6 +53,8 @@ pub fn build(request: &AnswerRequest) -> Vec<ChatMessage> {
     system.push_str("\n\nPassages:\n");
     if request.passages.is_empty() {
         system.push_str("(none: the book search found nothing for this question)\n");
+    } else if request.weak_evidence {
+        system.push_str(WEAK_EVIDENCE);
     }
     for (i, p) in request.passages.iter().enumerate() {
         let body = text::truncate(&p.text, PASSAGE_BUDGET);

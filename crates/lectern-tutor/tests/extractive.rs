@@ -106,7 +106,7 @@ async fn every_answer_ends_with_numbered_sources_and_is_deterministic() {
 #[tokio::test]
 async fn without_passages_it_says_the_book_does_not_cover_it() {
     let (text, _) = answer(Background::default(), Vec::new()).await;
-    assert!(text.contains("does not seem to cover"), "{text}");
+    assert!(text.starts_with("The book doesn't seem to cover this."), "{text}");
 }
 
 #[tokio::test]
@@ -150,4 +150,28 @@ async fn a_what_is_question_gets_the_definition_from_the_best_section() {
     let definition = "> A topic is a named channel carrying messages of one type. [1]";
     assert!(text.contains(definition), "{text}");
     assert!(text.find(definition) < text.find("[2]"), "the definition comes first: {text}");
+}
+
+#[tokio::test]
+async fn weak_evidence_is_offered_as_places_to_look_not_quoted() {
+    let passages = vec![passage(
+        "Communication › Quality of service",
+        "/docs/ros2/qos#reliability",
+        "Best effort delivery drops messages rather than retrying them.",
+    )];
+    let request = AnswerRequest {
+        question: "What is the best recipe for sourdough bread?".into(),
+        passages,
+        weak_evidence: true,
+        ..Default::default()
+    };
+    let text: String = Answerer::Extractive
+        .answer(request)
+        .map(|piece| piece.expect("the extractive answerer cannot fail"))
+        .collect::<Vec<_>>()
+        .await
+        .concat();
+    assert!(text.starts_with("The book doesn't seem to cover this."), "{text}");
+    assert!(text.contains("- [Communication › Quality of service](/docs/ros2/qos#reliability)"));
+    assert!(!text.contains("Best effort") && !text.contains("[1]"), "nothing quoted: {text}");
 }

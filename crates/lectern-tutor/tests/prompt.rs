@@ -17,6 +17,7 @@ fn request(background: Background, history: Vec<Turn>) -> AnswerRequest {
         history,
         background,
         passages: vec![passage(1), passage(2)],
+        weak_evidence: false,
     }
 }
 
@@ -117,5 +118,18 @@ fn messages_serialize_as_openai_chat_messages() {
     assert_eq!(
         serde_json::to_value(message).expect("serializes"),
         serde_json::json!({"role": "assistant", "content": "hi"})
+    );
+}
+
+#[test]
+fn weak_evidence_is_named_in_the_prompt() {
+    let strong = request(Background::default(), Vec::new());
+    let weak = AnswerRequest { weak_evidence: true, ..strong.clone() };
+    let said =
+        |r: &AnswerRequest| system(&prompt::build(r)).contains("most likely does not answer it");
+    assert!(said(&weak) && !said(&strong));
+    assert!(
+        system(&prompt::build(&weak)).contains("[1] Chapter › Section 1"),
+        "the passages stay citable"
     );
 }

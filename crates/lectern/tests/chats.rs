@@ -190,6 +190,10 @@ async fn an_extractive_answer_streams_with_sources_and_is_stored(backend: Backen
     let answer = &messages[1];
     assert_eq!(answer["id"], events.last().expect("done").1["messageId"]);
     assert_eq!(
+        (&answer["unanswered"], &events.last().expect("done").1["unanswered"]),
+        (&json!(false), &json!(false))
+    );
+    assert_eq!(
         (answer["status"].as_str(), answer["content"].as_str()),
         (Some("complete"), Some(text.as_str()))
     );
@@ -223,6 +227,41 @@ async fn an_extractive_answer_streams_with_sources_and_is_stored(backend: Backen
         .await
         .assert_error(400, "VALIDATION_ERROR");
     ask(&client, "nochat", "What is URDF?").await.assert_error(404, "CHAT_NOT_FOUND");
+}
+
+/// For a question the book does not answer, retrieval still finds the closest sections (for
+/// sourdough, QoS "best effort"); the tutor says so instead of quoting them as an answer, and
+/// the message is marked for the author.
+async fn a_question_the_book_does_not_cover_is_answered_as_such(backend: Backend) {
+    let app = TestApp::with_tutor(backend, Answerer::Extractive).await;
+    let client = reader(&app).await;
+    let id = new_chat(&client).await;
+    let streamed = events(&ask(&client, &id, "What is the best recipe for sourdough bread?").await);
+    let (done, sources) = (&streamed.last().expect("done").1, &streamed[0].1);
+    assert_eq!(done["unanswered"], true);
+    let text = streamed_text(&streamed);
+    assert!(text.starts_with("The book doesn't seem to cover this."), "{text}");
+    assert!(text.contains("You might look at") && !text.contains("> "), "no quotes: {text}");
+    let closest = sources.as_array().expect("sources");
+    assert!(
+        !closest.is_empty()
+            && closest.iter().all(|s| text.contains(s["url"].as_str().expect("url")))
+    );
+    let answer = &chat(&client, &id).await["messages"][1];
+    assert_eq!(
+        (&answer["unanswered"], answer["content"].as_str()),
+        (&json!(true), Some(text.as_str()))
+    );
+
+    let (app, llm) =
+        model_app(backend, Reply::chunks(["The book doesn't seem to cover this."])).await;
+    let client = reader(&app).await;
+    let id = new_chat(&client).await;
+    let done = events(&ask(&client, &id, "How many calories are in a sourdough loaf?").await).pop();
+    assert_eq!(done.expect("done").1["unanswered"], true);
+    let prompt =
+        llm.requests()[0].body["messages"][0]["content"].as_str().expect("system").to_owned();
+    assert!(prompt.contains("most likely does not answer it"), "{prompt}");
 }
 
 async fn without_a_book_asking_is_unavailable(backend: Backend) {
@@ -488,6 +527,7 @@ backend_tests!(
     chats_are_created_listed_renamed_and_deleted,
     history_pages_without_gaps_or_repeats,
     an_extractive_answer_streams_with_sources_and_is_stored,
+    a_question_the_book_does_not_cover_is_answered_as_such,
     without_a_book_asking_is_unavailable,
     a_model_answer_streams_and_the_prompt_fits_the_reader,
     a_failing_model_leaves_an_interrupted_answer,

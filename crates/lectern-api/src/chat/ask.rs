@@ -16,7 +16,7 @@ use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::StreamExt;
 use lectern_store::{Message, MessageId, Outcome, StoreError, UserId};
-use lectern_tutor::{AnswerRequest, Background, Passage, Role, Turn};
+use lectern_tutor::{AnswerRequest, Background, Index, Passage, Role, Turn};
 use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -48,8 +48,10 @@ pub struct Ask {
 }
 
 /// One Server-Sent Event of the answer (**contract**): `sources` (`data`: the cited passages,
-/// `[{"title","url","snippet"}]`), `token` (`{"text"}`, many), then `done` (`{"messageId"}`)
-/// or `error` (`{"code","message"}`). `data` is JSON text.
+/// `[{"title","url","snippet"}]`), `token` (`{"text"}`, many), then `done`
+/// (`{"messageId","unanswered"}`: `unanswered` when the book does not seem to cover the
+/// question and the sources are only the closest sections) or `error` (`{"code","message"}`).
+/// `data` is JSON text.
 #[derive(Debug, ToSchema)]
 pub struct AskEvent {
     #[schema(pattern = "^(sources|token|done|error)$")]
@@ -66,7 +68,8 @@ enum Update {
 
 /// Asks the tutor. The response is `text/event-stream`: `event: sources`
 /// (`data: [{"title","url","snippet"}]`), `event: token` (`data: {"text"}`, many), then
-/// `event: done` (`data: {"messageId"}`) or `event: error` (`data: {"code","message"}`).
+/// `event: done` (`data: {"messageId","unanswered"}`) or `event: error`
+/// (`data: {"code","message"}`).
 #[utoipa::path(post, path = "/api/chats/{id}/messages", operation_id = "ask", tag = "chats",
     params(("id" = String, Path, description = "The chat's id")), request_body = Ask,
     security(("session_cookie" = []), ("bearer" = [])),
@@ -118,7 +121,7 @@ pub async fn ask(
             content: m.message.content.clone(),
         })
         .collect();
-    let passages = retrieve(&tutor, &question, &background).await?;
+    let (passages, weak_evidence) = retrieve(&tutor, &question, &background).await?;
     let sources: Vec<Source> = passages
         .iter()
         .map(|p| Source { title: p.title.clone(), url: p.url.clone(), snippet: p.snippet.clone() })
@@ -138,6 +141,7 @@ pub async fn ask(
         error: None,
         created_at: now,
         updated_at: now,
+        unanswered: role == "assistant" && weak_evidence,
     };
     let asked = message("user", &question, "complete");
     let answer = message("assistant", "", "streaming");
@@ -147,7 +151,7 @@ pub async fn ask(
     }
 
     let (tx, rx) = mpsc::unbounded_channel();
-    let request = AnswerRequest { question, history, background, passages };
+    let request = AnswerRequest { question, history, background, passages, weak_evidence };
     // Registered before the response starts, so a Stop that follows at once cannot miss it.
     let generation = api.generations.start(&chat.id.0, &answer.id.0);
     tokio::spawn(generate(
@@ -167,14 +171,14 @@ pub async fn ask(
     let updates = futures_util::stream::unfold(rx, |mut rx| async {
         rx.recv().await.map(|update| (update, rx))
     })
-    .map(|update| {
+    .map(move |update| {
         let event = match update {
             Update::Token(text) => {
                 Event::default().event("token").json_data(json!({ "text": text }))
             }
-            Update::Done(id) => {
-                Event::default().event("done").json_data(json!({ "messageId": id.0 }))
-            }
+            Update::Done(id) => Event::default()
+                .event("done")
+                .json_data(json!({ "messageId": id.0, "unanswered": weak_evidence })),
             Update::Failed { code, message } => Event::default()
                 .event("error")
                 .json_data(json!({ "code": code, "message": message })),
@@ -195,17 +199,24 @@ async fn reader_background(api: &Api, owner: &UserId) -> ApiResult<Background> {
     Ok(background(&api.questionnaire, &answers))
 }
 
+/// The passages for `question`, and whether they are only weak evidence (see
+/// [`lectern_tutor::Index::coverage`]).
 async fn retrieve(
     tutor: &Arc<Tutor>,
     question: &str,
     background: &Background,
-) -> ApiResult<Vec<Passage>> {
+) -> ApiResult<(Vec<Passage>, bool)> {
     let (tutor, question, boost) =
         (tutor.clone(), question.to_owned(), background.boost_terms.clone());
-    tokio::task::spawn_blocking(move || tutor.index.search(&question, tutor.top_k, &boost))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(|e| ApiError::Internal(e.to_string()))
+    tokio::task::spawn_blocking(move || {
+        let passages = tutor.index.search(&question, tutor.top_k, &boost)?;
+        let coverage = tutor.index.coverage(&question, &passages)?;
+        let weak = !passages.is_empty() && coverage < Index::COVERED;
+        Ok::<_, lectern_tutor::TutorError>((passages, weak))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 fn title_from(question: &str) -> String {

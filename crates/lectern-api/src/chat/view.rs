@@ -80,6 +80,9 @@ pub struct MessageView {
     status: String,
     /// Why an answer is `interrupted`.
     error: Option<String>,
+    /// The answer says the book does not seem to cover the question (its `sources` are the
+    /// closest sections, offered as places to look).
+    unanswered: bool,
     created_at: String,
     feedback: Option<FeedbackView>,
 }
@@ -101,6 +104,7 @@ impl From<&MessageWithFeedback> for MessageView {
             sources: serde_json::from_str(&m.sources).unwrap_or_default(),
             status: m.status.clone(),
             error: m.error.clone(),
+            unanswered: m.unanswered,
             created_at: iso(m.created_at),
             feedback: row
                 .rating

@@ -12,6 +12,9 @@ use crate::answer::AnswerRequest;
 use crate::reader::Level;
 use crate::text::{self, Unit};
 
+/// How an answer says the book has none, with or without a model: the widget and the
+/// author's view recognise unanswered questions by the message's flag, not this text.
+pub(crate) const NOT_COVERED: &str = "The book doesn't seem to cover this.";
 const MAX_QUOTES: usize = 4;
 const MIN_QUOTES: usize = 2;
 /// A quote must score at least this share of the best one, beyond the minimum.
@@ -27,11 +30,17 @@ struct Candidate<'a> {
 /// The answer's Markdown in pieces: the lead-in, one piece per quote, the sources.
 pub(super) fn answer(request: &AnswerRequest) -> Vec<String> {
     if request.passages.is_empty() {
-        return vec![
-            "The book does not seem to cover this. Try asking with the words the book might use, \
-             or browse its table of contents."
-                .to_owned(),
-        ];
+        return vec![format!(
+            "{NOT_COVERED} Try asking with the words the book might use, or browse its table of contents."
+        )];
+    }
+    if request.weak_evidence {
+        let closest: String = request
+            .passages
+            .iter()
+            .map(|p| format!("- [{}]({})\n", escape_link_text(&p.title), p.url))
+            .collect();
+        return vec![format!("{NOT_COVERED}\n\n"), format!("**You might look at**\n\n{closest}")];
     }
     let mut chunks = vec!["Here is what the book says:\n\n".to_owned()];
     for c in choose(request) {

@@ -10,6 +10,7 @@
 //! `lectern index` beside `serve`) never see half an index, and the one that loses the
 //! race opens the winner's.
 
+mod coverage;
 mod query;
 mod schema;
 mod stats;
@@ -48,6 +49,8 @@ impl std::fmt::Debug for Index {
 impl Index {
     /// How many passages an answer is built from unless the caller chooses otherwise.
     pub const DEFAULT_K: usize = 3;
+    /// The [`Self::coverage`] from which passages are taken to answer a question.
+    pub const COVERED: f32 = 0.3;
 
     /// Opens the index for `book` in `dir`, building it first unless `dir` already holds one
     /// built from the same book by the same index format. `progress(done, total)` is called
@@ -153,6 +156,16 @@ impl Index {
                 })
             })
             .collect()
+    }
+}
+
+impl Index {
+    /// How much of `question` the first of `passages` (as [`Self::search`] returned them)
+    /// contain, from 0 to 1, weighting each of its words by its rarity in the book. Below
+    /// [`Self::COVERED`] the book most likely does not answer the question.
+    pub fn coverage(&self, question: &str, passages: &[Passage]) -> Result<f32> {
+        let searcher = self.reader.searcher();
+        Ok(coverage::coverage(&searcher, &self.fields, question, passages)?)
     }
 }
 

@@ -1,0 +1,46 @@
+//! Whether the retrieved sections answer the question at all.
+//!
+//! BM25 always finds something: for "what is the best recipe for sourdough bread?" the
+//! sample book's best match is a section on QoS "best effort". What gives such a match away
+//! is how little of the question it contains. Coverage is the share of the question's
+//! content words that the best passages contain, each word weighted by how rare it is in the
+//! book; a word the book never uses weighs most, since a question built on it is about
+//! something else.
+
+use std::collections::HashSet;
+
+use tantivy::{Searcher, Term};
+
+use super::schema::Fields;
+use crate::passage::Passage;
+use crate::text;
+
+/// The passages read for evidence: a question's words are often spread over the best two.
+const EVIDENCE: usize = 2;
+
+/// The rarity-weighted share of `question`'s distinct content words found in the text of the
+/// first passages, in [0, 1]; 0 for a question with no content word or no passage.
+pub(super) fn coverage(
+    searcher: &Searcher,
+    fields: &Fields,
+    question: &str,
+    passages: &[Passage],
+) -> tantivy::Result<f32> {
+    let words = text::term_set(question);
+    let found: HashSet<String> = passages
+        .iter()
+        .take(EVIDENCE)
+        .flat_map(|p| text::term_set(&format!("{}\n{}", p.title, p.text)))
+        .collect();
+    let docs = searcher.num_docs() as f32;
+    let (mut total, mut covered) = (0.0f32, 0.0f32);
+    for word in &words {
+        let df = searcher.doc_freq(&Term::from_field_text(fields.body, word))? as f32;
+        let weight = (1.0 + docs / (df + 1.0)).ln();
+        total += weight;
+        if found.contains(word) {
+            covered += weight;
+        }
+    }
+    Ok(if total > 0.0 { covered / total } else { 0.0 })
+}
