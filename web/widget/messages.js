@@ -42,21 +42,24 @@ function finishBot(el, m) {
   if (m.sources && m.sources.length) dropSourceList(content);
   linkCitations(content, m.sources || []);
   el.querySelectorAll(".sources,.fbk,.note").forEach((n) => n.remove());
+  // The book does not seem to cover the question: shown as a notice, not as the book's answer,
+  // and its sources as places to look rather than citations.
+  el.classList.toggle("uncovered", !!m.unanswered);
   if (m.status === "interrupted") note(el, interrupted(m.error));
   else if (m.status === "streaming") note(el, "This answer is still being written. Reopen the conversation in a moment.");
-  const src = sourcesEl(m.sources);
+  const src = sourcesEl(m.sources, m.unanswered ? "You might look at" : "Sources");
   if (src) el.append(src);
   const empty = !content.textContent.trim();
   if (empty) content.textContent = "…";
   if (m.id && m.status !== "streaming" && !(empty && m.status === "interrupted")) el.append(feedbackEl(m));
 }
-function sourcesEl(list) {
+function sourcesEl(list, heading) {
   if (!list || !list.length) return null;
   const id = uid("src");
   return h(
     "div",
     { class: "sources" },
-    h("h3", { class: "src-h", id }, "Sources"),
+    h("h3", { class: "src-h", id }, heading || "Sources"),
     h(
       "ol",
       { "aria-labelledby": id },
@@ -82,7 +85,7 @@ function sourcesEl(list) {
 function dropSourceList(root) {
   const list = root.lastElementChild;
   const label = list && list.previousElementSibling;
-  if (label && /^(UL|OL)$/.test(list.tagName) && /^\s*sources:?\s*$/i.test(label.textContent)) {
+  if (label && /^(UL|OL)$/.test(list.tagName) && /^\s*(sources|you might look at):?\s*$/i.test(label.textContent)) {
     list.remove();
     label.remove();
   }
