@@ -39,12 +39,16 @@ async fn answer(background: Background, passages: Vec<Passage>) -> (String, usiz
         background,
         ..Default::default()
     };
-    let pieces: Vec<String> = Answerer::Extractive
+    let pieces = pieces(request).await;
+    (pieces.concat(), pieces.len())
+}
+
+async fn pieces(request: AnswerRequest) -> Vec<String> {
+    Answerer::Extractive
         .answer(request)
         .map(|piece| piece.expect("the extractive answerer cannot fail"))
         .collect()
-        .await;
-    (pieces.concat(), pieces.len())
+        .await
 }
 
 const DEFINITION: &str = "> A camera is a sensor that turns light into images. [1]";
@@ -141,12 +145,7 @@ async fn a_what_is_question_gets_the_definition_from_the_best_section() {
     ];
     let request =
         AnswerRequest { question: "What is a ROS 2 topic?".into(), passages, ..Default::default() };
-    let text: String = Answerer::Extractive
-        .answer(request)
-        .map(|piece| piece.expect("the extractive answerer cannot fail"))
-        .collect::<Vec<_>>()
-        .await
-        .concat();
+    let text = pieces(request).await.concat();
     let definition = "> A topic is a named channel carrying messages of one type. [1]";
     assert!(text.contains(definition), "{text}");
     assert!(text.find(definition) < text.find("[2]"), "the definition comes first: {text}");
@@ -165,12 +164,7 @@ async fn weak_evidence_is_offered_as_places_to_look_not_quoted() {
         weak_evidence: true,
         ..Default::default()
     };
-    let text: String = Answerer::Extractive
-        .answer(request)
-        .map(|piece| piece.expect("the extractive answerer cannot fail"))
-        .collect::<Vec<_>>()
-        .await
-        .concat();
+    let text = pieces(request).await.concat();
     assert!(text.starts_with("The book doesn't seem to cover this."), "{text}");
     assert!(text.contains("- [Communication › Quality of service](/docs/ros2/qos#reliability)"));
     assert!(!text.contains("Best effort") && !text.contains("[1]"), "nothing quoted: {text}");

@@ -252,6 +252,12 @@ async fn a_question_the_book_does_not_cover_is_answered_as_such(backend: Backend
         (&answer["unanswered"], answer["content"].as_str()),
         (&json!(true), Some(text.as_str()))
     );
+    // Nothing searchable at all: no sources, and just as unanswered.
+    let nothing = events(&ask(&client, &id, "And why would it?").await);
+    assert_eq!(
+        (&nothing[0].1, &nothing.last().expect("done").1["unanswered"]),
+        (&json!([]), &json!(true))
+    );
 
     let (app, llm) =
         model_app(backend, Reply::chunks(["The book doesn't seem to cover this."])).await;

@@ -16,7 +16,7 @@ use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::StreamExt;
 use lectern_store::{Message, MessageId, Outcome, StoreError, UserId};
-use lectern_tutor::{AnswerRequest, Background, Index, Passage, Role, Turn};
+use lectern_tutor::{AnswerRequest, Background, Passage, Role, Turn};
 use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -200,7 +200,7 @@ async fn reader_background(api: &Api, owner: &UserId) -> ApiResult<Background> {
 }
 
 /// The passages for `question`, and whether they are only weak evidence (see
-/// [`lectern_tutor::Index::coverage`]).
+/// [`lectern_tutor::Index::covers`]): none, or too little of the question in them.
 async fn retrieve(
     tutor: &Arc<Tutor>,
     question: &str,
@@ -210,8 +210,7 @@ async fn retrieve(
         (tutor.clone(), question.to_owned(), background.boost_terms.clone());
     tokio::task::spawn_blocking(move || {
         let passages = tutor.index.search(&question, tutor.top_k, &boost)?;
-        let coverage = tutor.index.coverage(&question, &passages)?;
-        let weak = !passages.is_empty() && coverage < Index::COVERED;
+        let weak = !tutor.index.covers(&question, &passages)?;
         Ok::<_, lectern_tutor::TutorError>((passages, weak))
     })
     .await

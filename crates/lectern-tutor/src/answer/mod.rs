@@ -25,7 +25,7 @@ pub struct AnswerRequest {
     pub background: Background,
     pub passages: Vec<Passage>,
     /// The passages are only the closest the book has, not an answer (the question's words
-    /// are mostly not in them, see [`crate::Index::coverage`]): the answer says the book does
+    /// are mostly not in them, see [`crate::Index::covers`]): the answer says the book does
     /// not seem to cover the question and points at them instead of quoting them.
     pub weak_evidence: bool,
 }

@@ -49,8 +49,6 @@ impl std::fmt::Debug for Index {
 impl Index {
     /// How many passages an answer is built from unless the caller chooses otherwise.
     pub const DEFAULT_K: usize = 3;
-    /// The [`Self::coverage`] from which passages are taken to answer a question.
-    pub const COVERED: f32 = 0.3;
 
     /// Opens the index for `book` in `dir`, building it first unless `dir` already holds one
     /// built from the same book by the same index format. `progress(done, total)` is called
@@ -157,15 +155,14 @@ impl Index {
             })
             .collect()
     }
-}
 
-impl Index {
-    /// How much of `question` the first of `passages` (as [`Self::search`] returned them)
-    /// contain, from 0 to 1, weighting each of its words by its rarity in the book. Below
-    /// [`Self::COVERED`] the book most likely does not answer the question.
-    pub fn coverage(&self, question: &str, passages: &[Passage]) -> Result<f32> {
+    /// Whether `passages` (as [`Self::search`] returned them) answer `question`: false when
+    /// there are none, or when the best of them contain too little of the question's words,
+    /// weighted by their rarity in the book (see `coverage`). Then the book most likely does
+    /// not answer the question, and the passages are only the closest sections.
+    pub fn covers(&self, question: &str, passages: &[Passage]) -> Result<bool> {
         let searcher = self.reader.searcher();
-        Ok(coverage::coverage(&searcher, &self.fields, question, passages)?)
+        Ok(coverage::covers(&searcher, &self.fields, question, passages)?)
     }
 }
 
