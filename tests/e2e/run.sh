@@ -108,7 +108,7 @@ wait_ready() { # name path
     die "$1 did not start"
   }
 }
-site_origins="$(url site),http://localhost:${PORT[site]}"
+site_origins="$(url site),http://localhost:${PORT[site]},http://book.test:${PORT[site]}"
 
 step "starting servers (logs in $LOGS)"
 start llm node fake-llm.mjs "${PORT[llm]}" "$LLM_KEY"

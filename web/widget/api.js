@@ -1,4 +1,37 @@
-/* Talking to Lectern: JSON requests with the session cookie, and Server-Sent Events over fetch. */
+/* Talking to Lectern: JSON requests with the session cookie or, across sites, the session token
+ * as a bearer token; and Server-Sent Events over fetch. */
+
+/* Public suffixes under which every name is someone else's site: the hosts books and servers
+ * are published on, and the common country second levels. Elsewhere a site is the last two
+ * labels, and an IP address or single label is its own site. */
+const SUFFIXES = new Set(("github.io gitlab.io vercel.app netlify.app pages.dev web.app firebaseapp.com " +
+  "herokuapp.com onrender.com fly.dev up.railway.app railway.app azurestaticapps.net azurewebsites.net " +
+  "cloudfront.net surge.sh readthedocs.io codeberg.page co.uk org.uk ac.uk gov.uk com.au edu.au co.jp " +
+  "co.nz co.in com.br com.cn").split(" "));
+function site(host) {
+  if (/^[\d.]+$|:/.test(host)) return host;
+  const labels = host.toLowerCase().split(".");
+  for (let n = labels.length - 1; n > 0; n--) {
+    if (SUFFIXES.has(labels.slice(-n).join("."))) return labels.slice(-n - 1).join(".");
+  }
+  return labels.slice(-2).join(".");
+}
+/* Across sites (a book on GitHub Pages, Lectern on Fly) the session cookie cannot work: it is
+ * SameSite=Lax, so a cross-site fetch never carries it, and browsers that block third-party
+ * cookies would not keep it anyway. There the widget uses Better Auth's bearer protocol: every
+ * response's `set-auth-token` (sign-up, sign-in, guest, a refreshed session) is kept and sent
+ * back as `Authorization: Bearer`, and no cookie is used at all. The token lives in
+ * localStorage, per Lectern origin, so the reader stays signed in across reloads and tabs as
+ * with a cookie; the cost is that a script injected into the book's site could read it (a cookie
+ * is HttpOnly), which the site's CSP and the session's lifetime bound. sessionStorage would
+ * sign the reader out with every new tab; memory, with every page of the book. Same site, the
+ * HttpOnly cookie stays: `data-auth="bearer"|"cookie"` overrides the choice. */
+const BEARER = cfg.auth === "bearer" || (cfg.auth !== "cookie" && site(location.hostname) !== site(new URL(SERVER).hostname));
+const TOKEN = "lectern:" + SERVER + ":token";
+const token = {
+  get() { try { return localStorage.getItem(TOKEN); } catch { return null; } },
+  set(v) { try { v ? localStorage.setItem(TOKEN, v) : localStorage.removeItem(TOKEN); } catch { /* storage off */ } },
+};
 class ApiError extends Error {
   constructor(status, body, res) {
     super((body && body.message) || "");
@@ -10,7 +43,9 @@ class ApiError extends Error {
   }
 }
 async function request(path, opts = {}) {
-  const init = { method: opts.method || "GET", credentials: "include", headers: { accept: "application/json" }, signal: opts.signal };
+  const init = { method: opts.method || "GET", credentials: BEARER ? "omit" : "include", headers: { accept: "application/json" }, signal: opts.signal };
+  const bearer = BEARER && token.get();
+  if (bearer) init.headers.authorization = "Bearer " + bearer;
   if (opts.body !== undefined) {
     init.headers["content-type"] = "application/json";
     init.body = JSON.stringify(opts.body);
@@ -22,6 +57,13 @@ async function request(path, opts = {}) {
   } catch (e) {
     if (e && e.name === "AbortError") throw e;
     throw new ApiError(0, { code: "NETWORK", message: OFFLINE });
+  }
+  if (BEARER) {
+    const fresh = res.headers.get("set-auth-token");
+    if (fresh) token.set(fresh);
+    // A 401 means the token is no longer good, except from a sign-in or sign-up that failed
+    // on its credentials: a guest who mistypes a password keeps the guest's session.
+    else if ((res.status === 401 && !/^\/api\/auth\/sign-(in|up)\//.test(path)) || (path === "/api/auth/sign-out" && res.ok)) token.set(null);
   }
   if (!res.ok) {
     let body = null;

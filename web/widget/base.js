@@ -1,7 +1,8 @@
 /* Lectern reader widget: a floating tutor for a published book.
  * <script src="https://lectern.example.com/widget.js" data-lectern defer></script>
  * Options (data- attributes): server, position (bottom-right|bottom-left),
- * theme (auto|light|dark), title, examples ("question one|question two").
+ * theme (auto|light|dark), title, examples ("question one|question two"),
+ * auth (bearer|cookie; by default bearer when the page and the server are different sites).
  * Security: the only HTML ever parsed is the server's sanitised `html` of an answer;
  * everything else (titles, snippets, questions, errors) goes in as text.
  *
