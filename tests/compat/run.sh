@@ -243,9 +243,13 @@ PIDS+=($!)
 start_lectern_with lectern_mail "$PG_BASE/$DB_MAIL" LECTERN_SMTP_URL="smtp://127.0.0.1:${PORT[smtp]}" \
   LECTERN_MAIL_FROM="Compat Book <book@example.com>"
 mkdir "$WORK/peer-mail" && cp "$WORK/peer/package.json" "$WORK/peer-mail/" && ln -s "$WORK/peer/node_modules" "$WORK/peer-mail/node_modules"
-sed 's|emailAndPassword: { enabled: true }|emailAndPassword: { enabled: true, sendResetPassword: async ({ user, url, token }) => (await import("node:fs")).appendFileSync(process.env.PEER_OUTBOX, JSON.stringify({ to: user.email, url, token }) + "\\n") }|' \
+# It also gets the oneTimeToken plugin, for one-time-token.test.mjs.
+sed -e 's|emailAndPassword: { enabled: true }|emailAndPassword: { enabled: true, sendResetPassword: async ({ user, url, token }) => (await import("node:fs")).appendFileSync(process.env.PEER_OUTBOX, JSON.stringify({ to: user.email, url, token }) + "\\n") }|' \
+  -e 's|import { jwt, bearer, anonymous } from "better-auth/plugins";|import { jwt, bearer, anonymous, oneTimeToken } from "better-auth/plugins";|' \
+  -e 's|plugins: \[jwt(), bearer(), anonymous()\]|plugins: [jwt(), bearer(), anonymous(), oneTimeToken()]|' \
   "$WORK/peer/server.mjs" >"$WORK/peer-mail/server.mjs"
 grep -q sendResetPassword "$WORK/peer-mail/server.mjs" || die "the peer's server.mjs changed: could not add sendResetPassword"
+grep -q 'anonymous(), oneTimeToken()' "$WORK/peer-mail/server.mjs" || die "the peer's server.mjs changed: could not add oneTimeToken"
 migrate_peer peer_mail "$PG_BASE/$DB_PEER_MAIL" "$WORK/peer-mail"
 PEER_OUTBOX="$WORK/peer-mail/outbox.jsonl" start_peer peer_mail "$PG_BASE/$DB_PEER_MAIL" 0 "$WORK/peer-mail"
 for n in lectern_sqlite lectern_pg peer cross_peer peer_rl lectern_rl \
@@ -302,6 +306,7 @@ SBS_PEER_RL_URL=$(url "${PORT[peer_rl]}") SBS_LECTERN_RL_URL=$(url "${PORT[lecte
 CROSS_PEER_URL=$(url "${PORT[cross_peer]}") CROSS_LECTERN_URL=$(url "${PORT[cross_lectern]}")
 CROSS_DATABASE_URL="$PG_BASE/$DB_SHARED"
 SBS_PEER_URL=$(url "${PORT[peer]}") SBS_LECTERN_URL=$(url "${PORT[lectern_pg]}") COMPAT_ARTIFACTS=$LOGS
+export OTT_TARGETS="lectern=$(url "${PORT[lectern_mail]}"),peer=$(url "${PORT[peer_mail]}")"
 export MAIL_TARGETS="lectern=$(url "${PORT[lectern_mail]}")|maildir:$WORK/maildir,peer=$(url "${PORT[peer_mail]}")|jsonl:$WORK/peer-mail/outbox.jsonl"
 export LECTERN_BIN JWT_LECTERN_URL JWT_ES256_URL JWT_RS256_URL JWT_ROTATE_URL JWT_ROTATE_DATABASE_URL \
   JWT_SECRET JWT_FASTAPI_URL JWT_FASTAPI_LOG JWT_PYTHON JWT_PEER_URL JWT_AUTH_ROLE_URL \
@@ -317,7 +322,8 @@ JWT_API_ROLE_MISSING=$API_ROLE_MISSING
 set +e
 # --test-timeout bounds each test; `bounded` also catches a file that never exits.
 bounded 900 node --test --test-reporter=spec --test-timeout=180000 \
-  client-flow.test.mjs cross-server.test.mjs side-by-side.test.mjs jwt.test.mjs password-reset.test.mjs 2>&1 | tee "$LOGS/tests.txt"
+  client-flow.test.mjs cross-server.test.mjs side-by-side.test.mjs jwt.test.mjs password-reset.test.mjs \
+  one-time-token.test.mjs 2>&1 | tee "$LOGS/tests.txt"
 status=${PIPESTATUS[0]}
 set -e
 step "tests $([[ $status == 0 ]] && echo passed || echo FAILED); artifacts in $LOGS"

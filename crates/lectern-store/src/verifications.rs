@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::tx::transaction;
 use crate::users::{INSERT_ACCOUNT, UPDATE_PASSWORD};
-use crate::{CREDENTIAL_PROVIDER, Result, Store, UserId, execute, read};
+use crate::{CREDENTIAL_PROVIDER, Result, Store, UserId, execute, modify, read};
 
 impl Store {
     pub async fn create_verification(
@@ -47,6 +47,28 @@ impl Store {
             .await
         })?;
         Ok(row.map(|(value,)| value))
+    }
+
+    /// Deletes every row for `identifier` and returns the newest one's value if it has not
+    /// expired: a single-use token, spent by whichever request comes first.
+    pub async fn consume_verification(
+        &self,
+        identifier: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>> {
+        let rows: Vec<(String, DateTime<Utc>, DateTime<Utc>)> = modify!(self, |p| {
+            sqlx::query_as(
+                r#"DELETE FROM "verification" WHERE "identifier" = $1 RETURNING "value", "expiresAt", "createdAt""#,
+            )
+            .bind(identifier)
+            .fetch_all(p)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .max_by_key(|(_, _, created)| *created)
+            .filter(|(_, expires, _)| *expires > now)
+            .map(|(value, _, _)| value))
     }
 
     /// Consumes the reset token `identifier` and sets `user`'s password, in one transaction:

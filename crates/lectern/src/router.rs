@@ -11,8 +11,8 @@ use lectern_api::{chat, merge};
 use lectern_auth::Auth;
 use lectern_auth::origin::TrustedOrigins;
 use lectern_auth::routes::{
-    accounts, change_password, email_flows, get_session, jwt, password_reset, sessions,
-    sign_in_anonymous, sign_in_email, sign_out, sign_up, update_user,
+    accounts, change_password, email_flows, get_session, jwt, one_time_token, password_reset,
+    sessions, sign_in_anonymous, sign_in_email, sign_out, sign_up, update_user,
 };
 use lectern_store::Store;
 
@@ -86,6 +86,8 @@ fn identity(auth: Auth) -> Router {
         .route("/reset-password/{token}", get(password_reset::reset_password_link))
         .route("/send-verification-email", post(email_flows::send_verification_email))
         .route("/verify-email", get(email_flows::verify_email))
+        .route("/one-time-token/generate", get(one_time_token::generate))
+        .route("/one-time-token/verify", post(one_time_token::verify))
         .route("/token", get(jwt::token))
         .route("/jwks", get(jwt::jwks));
     Router::new()

@@ -123,6 +123,57 @@ async fn remember_me_false_makes_a_browser_session(backend: Backend) {
     assert!(expires < Utc::now() + Duration::hours(25), "a one-day session");
 }
 
+/// Better Auth's one-time-token plugin: single use under a race, expired after three
+/// minutes, and worthless once its session has ended.
+async fn one_time_tokens_are_single_use_and_expire(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    sign_up(&app.client).await;
+    let session_token =
+        session(&app.client).await["session"]["token"].as_str().expect("token").to_owned();
+    let generate = || async {
+        let body = app.client.get("/api/auth/one-time-token/generate").send().await.assert_ok();
+        body["token"].as_str().expect("token").to_owned()
+    };
+    let verify = |token: String| {
+        let client = app.browser();
+        async move {
+            client
+                .post("/api/auth/one-time-token/verify")
+                .json(&json!({ "token": token }))
+                .send()
+                .await
+        }
+    };
+
+    let token = generate().await;
+    let (a, b) = tokio::join!(verify(token.clone()), verify(token.clone()));
+    let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 400], "of two at once, one gets the session");
+    let won = if a.status.as_u16() == 200 { &a } else { &b };
+    assert_eq!(won.json()["session"]["token"], session_token.as_str());
+    assert!(won.header("set-auth-token").is_some_and(|t| t.starts_with(&session_token)));
+    assert!(won.set_cookies().iter().any(|c| c.starts_with(COOKIE)));
+
+    let now = Utc::now();
+    let stale = "s".repeat(32);
+    let identifier = format!("one-time-token:{stale}");
+    let (created, expired) = (now - Duration::minutes(4), now - Duration::minutes(1));
+    app.auth
+        .store
+        .create_verification("ott-stale", &identifier, &session_token, expired, created)
+        .await
+        .expect("insert");
+    let res = verify(stale).await;
+    assert_eq!((res.status.as_u16(), res.json()), (400, json!({ "message": "Invalid token" })));
+    assert_eq!(app.auth.store.find_verification(&identifier, created).await.expect("read"), None);
+
+    let token = generate().await;
+    app.client.post("/api/auth/sign-out").json(&json!({})).send().await.assert_ok();
+    let res = verify(token).await;
+    assert_eq!((res.status.as_u16(), res.json()), (400, json!({ "message": "Session not found" })));
+}
+
 async fn get_session_refreshes_after_a_day_and_drops_expired_sessions(backend: Backend) {
     let app = TestApp::new(backend).await;
     sign_up(&app.client).await;
@@ -300,6 +351,7 @@ backend_tests!(
     sign_in_and_sign_out,
     wrong_password_and_unknown_email_look_the_same,
     bearer_tokens_work_signed_and_raw,
+    one_time_tokens_are_single_use_and_expire,
     remember_me_false_makes_a_browser_session,
     get_session_refreshes_after_a_day_and_drops_expired_sessions,
     update_user_changes_name_and_background,

@@ -3,12 +3,13 @@ import { createAuthClient } from "better-auth/client";
 // better-auth/react needs the `react` package (an optional peer dependency, hence the
 // devDependency) but no DOM: only its hooks touch React, the actions share the core.
 import { createAuthClient as createReactAuthClient } from "better-auth/react";
-import { anonymousClient, inferAdditionalFields } from "better-auth/client/plugins";
+import { anonymousClient, inferAdditionalFields, oneTimeTokenClient } from "better-auth/client/plugins";
 import { browserFetch, plainFetch } from "./cookie-jar.mjs";
 
 // Same plugins a Docusaurus site would configure against Lectern.
 const plugins = () => [
   anonymousClient(),
+  oneTimeTokenClient(),
   inferAdditionalFields({
     user: {
       softwareBackground: { type: "string", required: false },

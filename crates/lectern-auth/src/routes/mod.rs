@@ -5,6 +5,7 @@ pub mod change_password;
 pub mod email_flows;
 pub mod get_session;
 pub mod jwt;
+pub mod one_time_token;
 pub mod password_reset;
 pub mod sessions;
 pub mod sign_in_anonymous;
