@@ -117,7 +117,8 @@ start_lectern main "sqlite://$WORK/main.db" LECTERN_MAIL_OUTBOX="$WORK/outbox-ma
 start_lectern limited "sqlite://$WORK/limited.db" LECTERN_RATE_LIMIT=on
 start_lectern hostile "sqlite://$WORK/hostile.db" \
   LECTERN_LLM_BASE_URL="$(url llm)/v1" LECTERN_LLM_MODEL=fake LECTERN_LLM_API_KEY="$LLM_KEY"
-start_lectern book "$PG_BASE/$DB_BOOK" LECTERN_BOOK_DIR="$HERE/docusaurus/docs" \
+mkdir -p "$WORK/outbox-book"
+start_lectern book "$PG_BASE/$DB_BOOK" LECTERN_BOOK_DIR="$HERE/docusaurus/docs" LECTERN_MAIL_OUTBOX="$WORK/outbox-book" \
   LECTERN_BOOK_URL="$(url site)/docs" LECTERN_TRUSTED_ORIGINS="$site_origins"
 wait_ready llm /requests
 for n in main limited hostile book; do wait_ready "$n" /readyz; done
@@ -133,7 +134,7 @@ start site env -C docusaurus LECTERN_URL="$(url book)" SITE_URL="$(url site)" no
 wait_ready site /docs/intro
 
 # ---------------------------------------------------------------- tests
-export E2E_MAIN_OUTBOX="$WORK/outbox-main"
+export E2E_MAIN_OUTBOX="$WORK/outbox-main" E2E_BOOK_OUTBOX="$WORK/outbox-book"
 export E2E_MAIN_URL E2E_LIMITED_URL E2E_HOSTILE_URL E2E_BOOK_LECTERN_URL E2E_SITE_URL E2E_LLM_URL E2E_ARTIFACTS
 E2E_MAIN_URL=$(url main) E2E_LIMITED_URL=$(url limited) E2E_HOSTILE_URL=$(url hostile)
 E2E_BOOK_LECTERN_URL=$(url book) E2E_SITE_URL=$(url site) E2E_LLM_URL=$(url llm) E2E_ARTIFACTS=$OUT

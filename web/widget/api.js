@@ -27,11 +27,6 @@ function site(host) {
  * sign the reader out with every new tab; memory, with every page of the book. Same site, the
  * HttpOnly cookie stays: `data-auth="bearer"|"cookie"` overrides the choice. */
 const BEARER = cfg.auth === "bearer" || (cfg.auth !== "cookie" && site(location.hostname) !== site(new URL(SERVER).hostname));
-const TOKEN = "lectern:" + SERVER + ":token";
-const token = {
-  get() { try { return localStorage.getItem(TOKEN); } catch { return null; } },
-  set(v) { try { v ? localStorage.setItem(TOKEN, v) : localStorage.removeItem(TOKEN); } catch { /* storage off */ } },
-};
 class ApiError extends Error {
   constructor(status, body, res) {
     super((body && body.message) || "");
@@ -44,7 +39,7 @@ class ApiError extends Error {
 }
 async function request(path, opts = {}) {
   const init = { method: opts.method || "GET", credentials: BEARER ? "omit" : "include", headers: { accept: "application/json" }, signal: opts.signal };
-  const bearer = BEARER && token.get();
+  const bearer = BEARER && kept.get("token");
   if (bearer) init.headers.authorization = "Bearer " + bearer;
   if (opts.body !== undefined) {
     init.headers["content-type"] = "application/json";
@@ -60,10 +55,10 @@ async function request(path, opts = {}) {
   }
   if (BEARER) {
     const fresh = res.headers.get("set-auth-token");
-    if (fresh) token.set(fresh);
+    if (fresh) kept.set("token", fresh);
     // A 401 means the token is no longer good, except from a sign-in or sign-up that failed
     // on its credentials: a guest who mistypes a password keeps the guest's session.
-    else if ((res.status === 401 && !/^\/api\/auth\/sign-(in|up)\//.test(path)) || (path === "/api/auth/sign-out" && res.ok)) token.set(null);
+    else if ((res.status === 401 && !/^\/api\/auth\/sign-(in|up)\//.test(path)) || (path === "/api/auth/sign-out" && res.ok)) kept.set("token", null);
   }
   if (!res.ok) {
     let body = null;

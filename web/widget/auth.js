@@ -97,11 +97,7 @@ function showAuth(mode = "signin", notice = "") {
     submit.disabled = true;
     form.setAttribute("aria-busy", "true");
     try {
-      const r = await post(up ? "/api/auth/sign-up/email" : "/api/auth/sign-in/email", up ? v : { email: v.email, password: v.password });
-      S.user = (r && r.user) || null;
-      store.set("chat", null);
-      S.chatId = null;
-      await afterSignIn(false);
+      await enter(await post(up ? "/api/auth/sign-up/email" : "/api/auth/sign-in/email", up ? v : { email: v.email, password: v.password }));
     } catch (err) {
       const known = AUTH_ERRORS[err.code];
       if (known && known[0]) {
@@ -149,6 +145,13 @@ function showAuth(mode = "signin", notice = "") {
   );
   select(tab);
   setView(view);
+}
+/** Signed in or up (`r` is the answer): a fresh start in the chat, or the questionnaire. */
+async function enter(r) {
+  S.user = (r && r.user) || null;
+  store.set("chat", null);
+  S.chatId = null;
+  await afterSignIn(false);
 }
 function authMessage(e) {
   if (e.status === 0) return "Lectern could not be reached. Check your connection and try again.";

@@ -67,10 +67,15 @@ function h(tag, props, ...kids) {
   for (const c of kids.flat(3)) if (c != null && c !== false) el.append(c);
   return el;
 }
-const store = {
-  get(k) { try { return sessionStorage.getItem(KEY + k); } catch { return null; } },
-  set(k, v) { try { v == null ? sessionStorage.removeItem(KEY + k) : sessionStorage.setItem(KEY + k, v); } catch { /* storage off */ } },
-};
+/** Per Lectern server: `store` for this tab (the open chat), `kept` across tabs and reloads. */
+function storage(area) {
+  return {
+    get(k) { try { return area().getItem(KEY + k); } catch { return null; } },
+    set(k, v) { try { v == null ? area().removeItem(KEY + k) : area().setItem(KEY + k, v); } catch { /* storage off */ } },
+  };
+}
+const store = storage(() => sessionStorage);
+const kept = storage(() => localStorage);
 function safeHref(url) {
   try {
     const u = new URL(url, location.href);

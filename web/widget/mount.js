@@ -1,6 +1,6 @@
 /* Runs last: puts the widget on the page and exposes window.Lectern. */
-// Back from a password-reset mail: the panel opens on the new-password form at once.
-const mount = () => (D.body.append(host), RESET && open());
+// Back from a password-reset mail, or a sign-in that left the page: the panel opens at once.
+const mount = () => (D.body.append(host), (RESET || OTT) && open());
 D.body ? mount() : D.addEventListener("DOMContentLoaded", mount);
 window.Lectern = Object.freeze({
   open,

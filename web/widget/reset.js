@@ -44,6 +44,8 @@ function showForgot(prefill = "", notice = "") {
     submit.disabled = true;
     try {
       await post("/api/auth/request-password-reset", { email: address, redirectTo: resetLanding() });
+      // So that the link, opened in this browser, can sign the reader in with the new password.
+      kept.set("reset-email", address);
       form.replaceWith(h("p", { role: "status", class: "notice" }, "If an account uses " + address + ", a link to choose a new password is on its way. It works for an hour."));
     } catch (err) {
       if (err.code === "VALIDATION_ERROR" || err.code === "INVALID_EMAIL") email.set("Enter a valid email address."), email.input.focus();
@@ -70,6 +72,13 @@ function showNewPassword(token) {
     try {
       await post("/api/auth/reset-password", { newPassword: value, token });
       forgetResetLink();
+      const email = kept.get("reset-email");
+      kept.set("reset-email", null);
+      if (email) {
+        try {
+          return await enter(await post("/api/auth/sign-in/email", { email, password: value }));
+        } catch { /* another reader's address in this browser: they sign in themselves */ }
+      }
       showAuth("signin", "Your password is changed. Sign in with the new one.");
     } catch (err) {
       const known = AUTH_ERRORS[err.code];

@@ -104,8 +104,21 @@ function failView(e) {
   );
 }
 
+/** A one-time token a link brought back (`?ott=`, Better Auth's one-time-token plugin, as a
+ * sign-in that left the page returns): traded once for the session, then taken out of the
+ * address bar. A spent or expired one leaves the reader to sign in. */
+const OTT = new URLSearchParams(location.search).get("ott");
+async function redeemOtt() {
+  const u = new URL(location.href);
+  u.searchParams.delete("ott");
+  history.replaceState(history.state, "", u.href);
+  try {
+    await post("/api/auth/one-time-token/verify", { token: OTT });
+  } catch { /* shown as signed out */ }
+}
 async function boot() {
   if (RESET) return showResetLink();
+  if (OTT) await redeemOtt();
   setView(loadingView());
   try {
     const s = await api("/api/auth/get-session");

@@ -257,3 +257,18 @@ export async function ask(w, question) {
 export function lastSources(w) {
   return w.log.getByRole("list", { name: "Sources" }).last().getByRole("link");
 }
+
+/** The reset link mailed to `email` in the `outbox` directory (sent after the answer: polled by expect, bounded). */
+export async function mailedLink(outbox, email) {
+  let link = null;
+  await expect
+    .poll(() => {
+      for (const f of fs.readdirSync(outbox)) {
+        const mail = fs.readFileSync(path.join(outbox, f), "utf8").replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+        if (mail.includes(`To: ${email}`)) link = mail.match(/https?:\/\/\S+\/api\/auth\/reset-password\/\S+/)?.[0] ?? null;
+      }
+      return link;
+    }, { message: `a reset mail to ${email}`, timeout: 10_000 })
+    .not.toBeNull();
+  return link;
+}

@@ -3,11 +3,12 @@
 // loopback), its widget talks to Lectern at http://127.0.0.1:<port>, and Chromium blocks
 // third-party cookies. The widget sees the sites differ and works by bearer token: a guest
 // chats, signs up keeping the chat, answers the questionnaire, reloads still signed in with
-// the history, and signs out. With bearer mode forced off, the same setup fails as
-// docs/docusaurus.md describes.
+// the history, and signs out; resets a forgotten password through the mailed link and lands
+// back on the book signed in; comes back from a link with a one-time token signed in. With
+// bearer mode forced off, the same setup fails as docs/docusaurus.md describes.
 import {
   test, expect, server, widget, openWidget, ask, freshEmail, fillQuestionnaire, profileSchema,
-  PASSWORD, chatReady,
+  PASSWORD, chatReady, mailedLink,
 } from "../lib/fixtures.mjs";
 
 const LECTERN = server("E2E_BOOK_LECTERN_URL");
@@ -16,6 +17,7 @@ const SITE = (() => {
   u.hostname = "book.test";
   return u.origin;
 })();
+const OUTBOX = server("E2E_BOOK_OUTBOX");
 const TOKEN = `lectern:${LECTERN}:token`;
 const QUESTION = "How does a sea star eat a mussel?";
 
@@ -88,6 +90,61 @@ test("across sites, a guest chats, signs up keeping the chat, reloads signed in,
   });
   expect(await ended.json(), "and ends the session on the server").toBeNull();
   await shot("cross-site signed out");
+});
+
+/** A reader made through the API, as from another device (its cookie not kept in this
+ * browser); returns the bearer token. */
+async function reader(page, email) {
+  const res = await page.request.post(LECTERN + "/api/auth/sign-up/email", {
+    data: { name: "Returning Reader", email, password: PASSWORD },
+    headers: { origin: SITE },
+  });
+  expect(res.status()).toBe(200);
+  await page.context().clearCookies();
+  return res.headers()["set-auth-token"];
+}
+
+test("across sites, a forgotten password is reset by mail and the reader lands back signed in", async ({ page, context, shot }, testInfo) => {
+  const email = freshEmail("cross-site-reset", testInfo);
+  await reader(page, email);
+  await page.goto(SITE + "/docs/intro");
+  const w = widget(page);
+  await openWidget(w);
+  await w.email.fill(email);
+  await w.dialog.getByRole("button", { name: "Forgot your password?" }).click();
+  await w.dialog.getByRole("button", { name: "Send the link" }).click();
+  await expect(w.dialog.getByRole("status").filter({ hasText: "is on its way" })).toBeVisible();
+
+  const link = await mailedLink(OUTBOX, email);
+  await page.goto(link);
+  await expect(page).toHaveURL(new RegExp(`^${SITE}/docs/intro\\?token=[A-Za-z0-9]+#lectern-reset$`));
+  const choose = w.dialog.getByRole("form", { name: "Choose a new password" });
+  await choose.getByLabel("New password").fill("a password for both sites");
+  await choose.getByRole("button", { name: "Save the new password" }).click();
+  await expect(w.questionnaire.or(w.question), "back on the book, signed in").toBeVisible();
+  await expect(page).toHaveURL(`${SITE}/docs/intro`);
+  expect(await stored(page)).toBeTruthy();
+  expect(await context.cookies(LECTERN)).toEqual([]);
+  await shot("cross-site signed in after reset");
+});
+
+test("across sites, a link back with a one-time token signs the reader in", async ({ page, shot }, testInfo) => {
+  const bearer = await reader(page, freshEmail("cross-site-ott", testInfo));
+  const made = await page.request.get(LECTERN + "/api/auth/one-time-token/generate", {
+    headers: { authorization: `Bearer ${bearer}` },
+  });
+  const { token } = await made.json();
+  await page.goto(`${SITE}/docs/intro?ott=${token}`);
+  const w = widget(page);
+  await expect(w.questionnaire.or(w.question), "the panel opens, signed in").toBeVisible();
+  await expect(page, "the token leaves the address bar").toHaveURL(`${SITE}/docs/intro`);
+  expect(await stored(page)).toBeTruthy();
+  await shot("cross-site signed in by a one-time token");
+
+  const spent = await page.request.post(LECTERN + "/api/auth/one-time-token/verify", {
+    data: { token }, headers: { origin: SITE },
+  });
+  expect(spent.status(), "the token worked once").toBe(400);
 });
 
 test("across sites with bearer mode forced off, the guest is signed out at once", async ({ page }) => {
