@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Lectern <-> Better Auth compatibility suite: the one entry point CI calls.
 #
-#   tests/compat/run.sh                  builds lectern (debug), runs the four test files
+#   tests/compat/run.sh                  builds lectern (debug), runs the test files
 #   LECTERN_BIN=/path/lectern run.sh     uses that binary instead of building
 #
 # Servers it starts (127.0.0.1 only, free ports, fresh databases, one random secret):
 #   lectern-sqlite   Lectern on a new SQLite file             client-flow
-#   lectern-pg       Lectern on a new PostgreSQL database     client-flow, side-by-side
+#   lectern-pg       Lectern on a new PostgreSQL database     client-flow, side-by-side, docs-client
 #   peer             Better Auth 1.7 on its own database      client-flow, side-by-side
 #   cross-peer, cross-lectern: both on ONE shared database    cross-server
 #   peer-rl, lectern-rl: rate limiting on                     side-by-side (--rate-limited)
@@ -18,6 +18,8 @@
 #   api-peer (--role api --auth-url jwt-peer): Lectern as a JWT verifier          jwt
 #     (api-* only when `lectern serve --help` shows --auth-url; otherwise the
 #     jwt tests that need them fail with "lectern has no --role api --auth-url yet")
+#   lectern-mail (SMTP to aiosmtpd), peer-mail (sendResetPassword, oneTimeToken())
+#                                                             password-reset, one-time-token
 # Logs, test output, transcripts: ${ARTIFACTS:-/tmp}/compat-logs (replaced on each run).
 # On exit, whatever happened, it stops those servers (by PID) and drops those databases.
 #
@@ -306,6 +308,7 @@ SBS_PEER_RL_URL=$(url "${PORT[peer_rl]}") SBS_LECTERN_RL_URL=$(url "${PORT[lecte
 CROSS_PEER_URL=$(url "${PORT[cross_peer]}") CROSS_LECTERN_URL=$(url "${PORT[cross_lectern]}")
 CROSS_DATABASE_URL="$PG_BASE/$DB_SHARED"
 SBS_PEER_URL=$(url "${PORT[peer]}") SBS_LECTERN_URL=$(url "${PORT[lectern_pg]}") COMPAT_ARTIFACTS=$LOGS
+export DOCS_CLIENT_URL=$(url "${PORT[lectern_pg]}")
 export OTT_TARGETS="lectern=$(url "${PORT[lectern_mail]}"),peer=$(url "${PORT[peer_mail]}")"
 export MAIL_TARGETS="lectern=$(url "${PORT[lectern_mail]}")|maildir:$WORK/maildir,peer=$(url "${PORT[peer_mail]}")|jsonl:$WORK/peer-mail/outbox.jsonl"
 export LECTERN_BIN JWT_LECTERN_URL JWT_ES256_URL JWT_RS256_URL JWT_ROTATE_URL JWT_ROTATE_DATABASE_URL \
@@ -323,7 +326,7 @@ set +e
 # --test-timeout bounds each test; `bounded` also catches a file that never exits.
 bounded 900 node --test --test-reporter=spec --test-timeout=180000 \
   client-flow.test.mjs cross-server.test.mjs side-by-side.test.mjs jwt.test.mjs password-reset.test.mjs \
-  one-time-token.test.mjs 2>&1 | tee "$LOGS/tests.txt"
+  one-time-token.test.mjs docs-client.test.mjs 2>&1 | tee "$LOGS/tests.txt"
 status=${PIPESTATUS[0]}
 set -e
 step "tests $([[ $status == 0 ]] && echo passed || echo FAILED); artifacts in $LOGS"
