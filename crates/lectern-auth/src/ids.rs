@@ -13,6 +13,12 @@ pub fn random_alphanumeric(len: usize) -> String {
     OsRng.sample_iter(&Alphanumeric).take(len).map(char::from).collect()
 }
 
+/// `generateRandomString(len)`: `[a-zA-Z0-9_-]`, URL-safe (one-time tokens).
+pub fn random_url_safe(len: usize) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";
+    (0..len).map(|_| char::from(ALPHABET[OsRng.gen_range(0..ALPHABET.len())])).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -23,5 +29,13 @@ mod tests {
         assert_eq!(a.len(), 32);
         assert!(a.chars().all(|c| c.is_ascii_alphanumeric()));
         assert_ne!(a, generate_id());
+    }
+
+    #[test]
+    fn url_safe_strings_use_all_64_characters_and_nothing_else() {
+        let seen: std::collections::HashSet<char> =
+            (0..200).flat_map(|_| random_url_safe(32).chars().collect::<Vec<_>>()).collect();
+        assert_eq!(seen.len(), 64);
+        assert!(seen.iter().all(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_'));
     }
 }

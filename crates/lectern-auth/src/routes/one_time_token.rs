@@ -28,7 +28,7 @@ fn identifier(token: &str) -> String {
 
 /// `GET /one-time-token/generate` → `{"token"}`, for the caller's session.
 pub async fn generate(State(auth): State<Auth>, current: CurrentSession) -> AuthResult<Response> {
-    let token = ids::random_alphanumeric(32);
+    let token = ids::random_url_safe(32);
     let now = wire::now();
     auth.store
         .create_verification(
