@@ -20,6 +20,9 @@
 #     jwt tests that need them fail with "lectern has no --role api --auth-url yet")
 #   lectern-mail (SMTP to aiosmtpd), peer-mail (sendResetPassword, oneTimeToken())
 #                                                             password-reset, one-time-token
+#   idp: tests/idp/server.mjs, an OIDC provider (/oidc) and a GitHub stand-in (/github)
+#   lectern-social, peer-social: github, google and a generic OIDC provider "campus", all
+#     at the idp (the peer patched with peer-social.mjs)                       social
 # Logs, test output, transcripts: ${ARTIFACTS:-/tmp}/compat-logs (replaced on each run).
 # On exit, whatever happened, it stops those servers (by PID) and drops those databases.
 #
@@ -69,18 +72,22 @@ if [[ $SERVE_HELP != *--auth-url* ]]; then
   step "$API_ROLE_MISSING: the api-role jwt tests will fail"
 fi
 
-# npm ci when any declared package is missing (fresh checkout, or a new devDependency).
-deps_present() {
-  node -e '
+# npm ci when any declared package is missing (fresh checkout, or a new devDependency), here
+# and in tests/idp (the identity provider social.test.mjs signs in at).
+deps_present() { # [dir]
+  (cd "${1:-.}" && node -e '
     const p = require("./package.json"), fs = require("fs");
     const names = Object.keys({ ...p.dependencies, ...p.devDependencies });
-    process.exit(names.every((n) => fs.existsSync(`node_modules/${n}/package.json`)) ? 0 : 1);'
+    process.exit(names.every((n) => fs.existsSync(`node_modules/${n}/package.json`)) ? 0 : 1);')
 }
-if ! deps_present; then
-  step "npm ci in tests/compat"
-  bounded 600 npm ci --no-audit --no-fund || die "npm ci failed in $HERE"
-  deps_present || die "npm ci did not install every package in package.json"
-fi
+IDP_DIR="$REPO/tests/idp"
+for dir in "$HERE" "$IDP_DIR"; do
+  if ! deps_present "$dir"; then
+    step "npm ci in ${dir#"$REPO"/}"
+    (cd "$dir" && bounded 600 npm ci --no-audit --no-fund) || die "npm ci failed in $dir"
+    deps_present "$dir" || die "npm ci did not install every package in $dir/package.json"
+  fi
+done
 
 rm -rf "$LOGS" && mkdir -p "$LOGS"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lectern-compat.XXXXXX")
@@ -123,11 +130,12 @@ SECRET="compat-$(node -e 'console.log(require("crypto").randomBytes(24).toString
 DB_LECTERN="compat_${RUN_ID}_lectern" DB_PEER="compat_${RUN_ID}_peer" DB_SHARED="compat_${RUN_ID}_shared"
 DB_JWT="compat_${RUN_ID}_jwt" DB_JWT_ROTATE="compat_${RUN_ID}_jwt_rotate" DB_JWT_PEER="compat_${RUN_ID}_jwt_peer"
 DB_SPLIT="compat_${RUN_ID}_split" DB_MAIL="compat_${RUN_ID}_mail" DB_PEER_MAIL="compat_${RUN_ID}_peer_mail"
+DB_SOCIAL="compat_${RUN_ID}_social" DB_PEER_SOCIAL="compat_${RUN_ID}_peer_social"
 create_dbs "$DB_LECTERN" "$DB_PEER" "$DB_SHARED" "$DB_JWT" "$DB_JWT_ROTATE" "$DB_JWT_PEER" "$DB_SPLIT" \
-  "$DB_MAIL" "$DB_PEER_MAIL"
+  "$DB_MAIL" "$DB_PEER_MAIL" "$DB_SOCIAL" "$DB_PEER_SOCIAL"
 names=(lectern_sqlite lectern_pg peer cross_peer cross_lectern peer_rl lectern_rl
   jwt_lectern jwt_es256 jwt_rs256 jwt_rotate fastapi jwt_peer auth_split api_split api_peer
-  smtp lectern_mail peer_mail)
+  smtp lectern_mail peer_mail idp lectern_social peer_social)
 mapfile -t PORTS < <(node lib/free-ports.mjs ${#names[@]})
 ((${#PORTS[@]} == ${#names[@]})) || die "could not pick free ports"
 url() { echo "http://127.0.0.1:$1"; }
@@ -150,6 +158,10 @@ start_lectern_with() { # name database-url [VAR=value...] [-- serve-args...]
   env -u LECTERN_PASSWORD_HASH -u LECTERN_ENV -u LECTERN_SECRET -u LECTERN_ADDR -u BETTER_AUTH_SECRETS \
     -u LECTERN_JWT_ALG -u LECTERN_JWT_LIFETIME -u LECTERN_JWKS_ROTATION -u LECTERN_JWKS_GRACE \
     -u LECTERN_SMTP_URL -u LECTERN_MAIL_OUTBOX -u LECTERN_MAIL_FROM -u REDIS_URL \
+    -u GITHUB_CLIENT_ID -u GITHUB_CLIENT_SECRET -u LECTERN_GITHUB_AUTHORIZATION_URL -u LECTERN_GITHUB_TOKEN_URL \
+    -u LECTERN_GITHUB_API_URL -u GOOGLE_CLIENT_ID -u GOOGLE_CLIENT_SECRET -u LECTERN_GOOGLE_DISCOVERY_URL \
+    -u LECTERN_OIDC_PROVIDERS -u LECTERN_OIDC_CAMPUS_DISCOVERY_URL -u LECTERN_OIDC_CAMPUS_CLIENT_ID \
+    -u LECTERN_OIDC_CAMPUS_CLIENT_SECRET -u LECTERN_OIDC_CAMPUS_SCOPES -u LECTERN_OIDC_CAMPUS_NAME \
     DATABASE_URL="$db" BETTER_AUTH_SECRET="$SECRET" BETTER_AUTH_URL="$(url "${PORT[$name]}")" \
     LECTERN_RATE_LIMIT=off LECTERN_TRUSTED_PROXIES=127.0.0.1 NO_COLOR=1 \
     LECTERN_INDEX_DIR="${COMPAT_INDEX_DIR:-/tmp/lectern-compat-index}" ${extra[@]+"${extra[@]}"} \
@@ -254,8 +266,57 @@ grep -q sendResetPassword "$WORK/peer-mail/server.mjs" || die "the peer's server
 grep -q 'anonymous(), oneTimeToken()' "$WORK/peer-mail/server.mjs" || die "the peer's server.mjs changed: could not add oneTimeToken"
 migrate_peer peer_mail "$PG_BASE/$DB_PEER_MAIL" "$WORK/peer-mail"
 PEER_OUTBOX="$WORK/peer-mail/outbox.jsonl" start_peer peer_mail "$PG_BASE/$DB_PEER_MAIL" 0 "$WORK/peer-mail"
+# social.test.mjs: the test IdP first (Lectern and the peer read its discovery document), with
+# one client per provider whose redirect URIs are Lectern's and the peer's callbacks.
+IDP_URL=$(url "${PORT[idp]}")
+declare -A SOCIAL_ID SOCIAL_SECRET # the same as in IDP_CLIENTS; social.test.mjs expects these ids
+for p in github google campus; do SOCIAL_ID[$p]="compat-$p" SOCIAL_SECRET[$p]="$p-secret-$RUN_ID"; done
+IDP_CLIENTS=$(node -e '
+  const [run, ...bases] = process.argv.slice(1);
+  console.log(JSON.stringify(["github", "google", "campus"].map((p) => ({
+    client_id: `compat-${p}`, client_secret: `${p}-secret-${run}`, redirect_uris: bases.map((b) => `${b}/api/auth/callback/${p}`),
+  }))));' "$RUN_ID" "$(url "${PORT[lectern_social]}")" "$(url "${PORT[peer_social]}")")
+(cd "$IDP_DIR" && exec env IDP_PORT="${PORT[idp]}" IDP_CLIENTS="$IDP_CLIENTS" node server.mjs) >"$LOGS/idp.log" 2>&1 </dev/null &
+PID[idp]=$!
+PIDS+=($!)
+wait_http idp /oidc/.well-known/openid-configuration || {
+  echo "---- last lines of $LOGS/idp.log" >&2
+  tail -n 30 "$LOGS/idp.log" >&2 || true
+  die "the test IdP did not start"
+}
+start_lectern_with lectern_social "$PG_BASE/$DB_SOCIAL" \
+  GITHUB_CLIENT_ID="${SOCIAL_ID[github]}" GITHUB_CLIENT_SECRET="${SOCIAL_SECRET[github]}" \
+  LECTERN_GITHUB_AUTHORIZATION_URL="$IDP_URL/github/login/oauth/authorize" \
+  LECTERN_GITHUB_TOKEN_URL="$IDP_URL/github/login/oauth/access_token" LECTERN_GITHUB_API_URL="$IDP_URL/github/api" \
+  GOOGLE_CLIENT_ID="${SOCIAL_ID[google]}" GOOGLE_CLIENT_SECRET="${SOCIAL_SECRET[google]}" \
+  LECTERN_GOOGLE_DISCOVERY_URL="$IDP_URL/oidc/.well-known/openid-configuration" \
+  LECTERN_OIDC_PROVIDERS=campus LECTERN_OIDC_CAMPUS_DISCOVERY_URL="$IDP_URL/oidc/.well-known/openid-configuration" \
+  LECTERN_OIDC_CAMPUS_CLIENT_ID="${SOCIAL_ID[campus]}" LECTERN_OIDC_CAMPUS_CLIENT_SECRET="${SOCIAL_SECRET[campus]}" \
+  LECTERN_OIDC_CAMPUS_SCOPES="openid email profile" LECTERN_OIDC_CAMPUS_NAME=Campus
+# The peer with the same providers: socialProviders (github, google) and genericOAuth (campus)
+# from peer-social.mjs, which also points Better Auth's hardcoded GitHub and Google hosts at the
+# IdP. Its settings reach it through the environment of these two calls only.
+mkdir "$WORK/peer-social" && cp "$WORK/peer/package.json" "$HERE/peer-social.mjs" "$WORK/peer-social/" &&
+  ln -s "$WORK/peer/node_modules" "$WORK/peer-social/node_modules"
+sed -e 's|import { jwt, bearer, anonymous } from "better-auth/plugins";|import { jwt, bearer, anonymous, genericOAuth } from "better-auth/plugins";\nimport { socialProviders, campus } from "./peer-social.mjs";|' \
+  -e 's|emailAndPassword: { enabled: true },|emailAndPassword: { enabled: true },\n  socialProviders,|' \
+  -e 's|plugins: \[jwt(), bearer(), anonymous()\]|plugins: [jwt(), bearer(), anonymous(), genericOAuth({ config: [campus] })]|' \
+  "$WORK/peer/server.mjs" >"$WORK/peer-social/server.mjs"
+for want in 'from "./peer-social.mjs"' '^  socialProviders,$' 'genericOAuth({ config: \[campus\] })'; do
+  grep -q "$want" "$WORK/peer-social/server.mjs" || die "the peer's server.mjs changed: could not add social sign-in ($want)"
+done
+with_social_peer_env() { # run.sh-function args...: runs it with the social peer's settings in the environment
+  local -x SOCIAL_IDP_URL=$IDP_URL PEER_GITHUB_CLIENT_ID=${SOCIAL_ID[github]} \
+    PEER_GITHUB_CLIENT_SECRET=${SOCIAL_SECRET[github]} PEER_GOOGLE_CLIENT_ID=${SOCIAL_ID[google]} \
+    PEER_GOOGLE_CLIENT_SECRET=${SOCIAL_SECRET[google]} PEER_CAMPUS_CLIENT_ID=${SOCIAL_ID[campus]} \
+    PEER_CAMPUS_CLIENT_SECRET=${SOCIAL_SECRET[campus]}
+  "$@"
+}
+with_social_peer_env migrate_peer peer_social "$PG_BASE/$DB_PEER_SOCIAL" "$WORK/peer-social"
+with_social_peer_env start_peer peer_social "$PG_BASE/$DB_PEER_SOCIAL" 0 "$WORK/peer-social"
 for n in lectern_sqlite lectern_pg peer cross_peer peer_rl lectern_rl \
-  jwt_lectern jwt_rotate jwt_es256 jwt_rs256 auth_split jwt_peer lectern_mail peer_mail; do wait_ready "$n"; done
+  jwt_lectern jwt_rotate jwt_es256 jwt_rs256 auth_split jwt_peer lectern_mail peer_mail \
+  lectern_social peer_social; do wait_ready "$n"; done
 node -e '
   const net = require("net"), [port, pid] = process.argv.slice(1).map(Number);
   (async () => {
@@ -310,6 +371,7 @@ CROSS_DATABASE_URL="$PG_BASE/$DB_SHARED"
 SBS_PEER_URL=$(url "${PORT[peer]}") SBS_LECTERN_URL=$(url "${PORT[lectern_pg]}") COMPAT_ARTIFACTS=$LOGS
 export DOCS_CLIENT_URL=$(url "${PORT[lectern_pg]}")
 export OTT_TARGETS="lectern=$(url "${PORT[lectern_mail]}"),peer=$(url "${PORT[peer_mail]}")"
+export SOCIAL_TARGETS="lectern=$(url "${PORT[lectern_social]}"),peer=$(url "${PORT[peer_social]}")" SOCIAL_IDP_URL=$IDP_URL
 export MAIL_TARGETS="lectern=$(url "${PORT[lectern_mail]}")|maildir:$WORK/maildir,peer=$(url "${PORT[peer_mail]}")|jsonl:$WORK/peer-mail/outbox.jsonl"
 export LECTERN_BIN JWT_LECTERN_URL JWT_ES256_URL JWT_RS256_URL JWT_ROTATE_URL JWT_ROTATE_DATABASE_URL \
   JWT_SECRET JWT_FASTAPI_URL JWT_FASTAPI_LOG JWT_PYTHON JWT_PEER_URL JWT_AUTH_ROLE_URL \
@@ -326,7 +388,7 @@ set +e
 # --test-timeout bounds each test; `bounded` also catches a file that never exits.
 bounded 900 node --test --test-reporter=spec --test-timeout=180000 \
   client-flow.test.mjs cross-server.test.mjs side-by-side.test.mjs jwt.test.mjs password-reset.test.mjs \
-  one-time-token.test.mjs docs-client.test.mjs 2>&1 | tee "$LOGS/tests.txt"
+  one-time-token.test.mjs docs-client.test.mjs social.test.mjs 2>&1 | tee "$LOGS/tests.txt"
 status=${PIPESTATUS[0]}
 set -e
 step "tests $([[ $status == 0 ]] && echo passed || echo FAILED); artifacts in $LOGS"
