@@ -72,6 +72,11 @@ pub struct AuthConfig {
     pub hash_workers: usize,
     pub hash_queue: usize,
     pub jwt: JwtConfig,
+    /// Social sign-in providers (GitHub, Google, OpenID Connect).
+    pub providers: Vec<crate::oauth::ProviderConfig>,
+    /// Providers whose emails link to an existing account even when they do not say the
+    /// address is verified (Better Auth's `accountLinking.trustedProviders`).
+    pub trusted_providers: Vec<String>,
 }
 
 impl AuthConfig {
@@ -93,6 +98,8 @@ impl AuthConfig {
             hash_workers: workers,
             hash_queue: 64,
             jwt: JwtConfig::default(),
+            providers: Vec::new(),
+            trusted_providers: Vec::new(),
         }
     }
 

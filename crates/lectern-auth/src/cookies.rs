@@ -23,6 +23,8 @@ pub struct CookieNames {
     pub session_token: String,
     pub session_data: String,
     pub dont_remember: String,
+    /// Binds a social sign-in to the browser that started it (`state`, signed, 5 minutes).
+    pub state: String,
     pub secure: bool,
 }
 
@@ -35,6 +37,7 @@ impl CookieNames {
             session_token: name("session_token"),
             session_data: name("session_data"),
             dont_remember: name("dont_remember"),
+            state: name("state"),
             secure,
         }
     }

@@ -16,6 +16,7 @@ pub mod guest;
 pub mod ids;
 pub mod jwt;
 pub mod mail;
+pub mod oauth;
 pub mod origin;
 pub mod password;
 pub mod rate_limit;

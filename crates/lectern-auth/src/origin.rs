@@ -154,6 +154,10 @@ pub enum UrlField {
     Callback,
     /// `redirectTo`
     Redirect,
+    /// `errorCallbackURL`
+    ErrorCallback,
+    /// `newUserCallbackURL`
+    NewUserCallback,
 }
 
 /// `callbackURL`-style fields must be relative paths or on a trusted origin, so a sign-in
@@ -169,6 +173,12 @@ impl UrlField {
         match self {
             Self::Callback => AuthError::forbidden("INVALID_CALLBACK_URL", "Invalid callbackURL"),
             Self::Redirect => AuthError::forbidden("INVALID_REDIRECT_URL", "Invalid redirectURL"),
+            Self::ErrorCallback => {
+                AuthError::forbidden("INVALID_ERROR_CALLBACK_URL", "Invalid errorCallbackURL")
+            }
+            Self::NewUserCallback => {
+                AuthError::forbidden("INVALID_NEW_USER_CALLBACK_URL", "Invalid newUserCallbackURL")
+            }
         }
     }
 }

@@ -27,6 +27,7 @@ pub struct Inner {
     pub merge: Arc<dyn GuestMerge>,
     pub limiter: RateLimiter,
     pub keys: KeyRing,
+    pub providers: crate::oauth::Providers,
 }
 
 impl std::ops::Deref for Auth {
@@ -48,13 +49,14 @@ impl Auth {
         let limiter = RateLimiter::new(config.shared_rate_limits.clone());
         Self(Arc::new(Inner {
             store,
-            config,
             cookies,
             hasher,
             dummy_hash: Arc::default(),
             merge,
             limiter,
             keys: KeyRing::default(),
+            providers: crate::oauth::Providers::new(config.providers.clone()),
+            config,
         }))
     }
 

@@ -30,7 +30,7 @@ use sqlx::{PgPool, SqlitePool};
 use cache::SessionCache;
 use health::Health;
 
-pub use accounts::Account;
+pub use accounts::{Account, OAuthAccount, OAuthWrite};
 pub use chats::{Chat, Feedback, MergeReceipt, Merged, Message, MessageWithFeedback, Outcome};
 pub use error::StoreError;
 pub use jwks::JwkRow;

@@ -9,7 +9,7 @@ use crate::{
 
 const USER_COLUMNS: &str = r#""id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt", "isAnonymous", "softwareBackground", "hardwareBackground""#;
 
-const INSERT_USER: &str = r#"INSERT INTO "user" ("id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt", "isAnonymous", "softwareBackground", "hardwareBackground") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#;
+pub(crate) const INSERT_USER: &str = r#"INSERT INTO "user" ("id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt", "isAnonymous", "softwareBackground", "hardwareBackground") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#;
 
 /// A user's password, on their credential account.
 pub(crate) const UPDATE_PASSWORD: &str = r#"UPDATE "account" SET "password" = $1, "updatedAt" = $2 WHERE "userId" = $3 AND "providerId" = $4"#;
@@ -62,6 +62,7 @@ macro_rules! bind_session {
     };
 }
 pub(crate) use bind_session;
+pub(crate) use bind_user;
 
 impl Store {
     /// Sign-up: the user, its credential account and its first session in one transaction,

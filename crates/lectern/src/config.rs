@@ -234,6 +234,15 @@ impl Config {
             auth.jwt.grace = duration("LECTERN_JWKS_GRACE", &grace)?;
         }
         auth.mail = mailer(&var)?;
+        auth.providers =
+            lectern_auth::oauth::config::from_vars(var).map_err(|e| anyhow::anyhow!(e))?;
+        if let Some(timeout) = var("LECTERN_OAUTH_TIMEOUT") {
+            let timeout = duration("LECTERN_OAUTH_TIMEOUT", &timeout)?;
+            auth.providers.iter_mut().for_each(|p| p.timeout = timeout);
+        }
+        auth.trusted_providers = var("LECTERN_TRUSTED_PROVIDERS")
+            .map(|v| v.split(',').map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect())
+            .unwrap_or_default();
         let session_cache_ttl = match var("LECTERN_SESSION_CACHE_TTL") {
             Some(ttl) => duration("LECTERN_SESSION_CACHE_TTL", &ttl)?,
             None => lectern_store::StoreOptions::default().session_cache_ttl,

@@ -12,7 +12,7 @@ use lectern_auth::Auth;
 use lectern_auth::origin::TrustedOrigins;
 use lectern_auth::routes::{
     accounts, change_password, email_flows, get_session, jwt, one_time_token, password_reset,
-    sessions, sign_in_anonymous, sign_in_email, sign_out, sign_up, update_user,
+    sessions, sign_in_anonymous, sign_in_email, sign_out, sign_up, social, update_user,
 };
 use lectern_store::Store;
 
@@ -70,6 +70,12 @@ fn identity(auth: Auth) -> Router {
         .route("/sign-up/email", post(sign_up::handler))
         .route("/sign-in/email", post(sign_in_email::handler))
         .route("/sign-in/anonymous", post(sign_in_anonymous::handler))
+        .route("/sign-in/social", post(social::sign_in))
+        .route("/sign-in/social/continue", get(social::redirect))
+        .route("/callback/{id}", get(social::callback).post(social::callback_post))
+        .route("/link-social", post(social::link))
+        .route("/social-providers", get(social::providers))
+        .route("/error", get(social::error_page))
         .route("/get-session", get(get_session::handler).post(get_session::post))
         .route("/sign-out", post(sign_out::handler))
         .route("/list-sessions", get(sessions::list))

@@ -12,6 +12,7 @@ pub mod sign_in_anonymous;
 pub mod sign_in_email;
 pub mod sign_out;
 pub mod sign_up;
+pub mod social;
 pub mod update_user;
 
 use std::collections::HashMap;

@@ -28,18 +28,24 @@ fn identifier(token: &str) -> String {
 
 /// `GET /one-time-token/generate` → `{"token"}`, for the caller's session.
 pub async fn generate(State(auth): State<Auth>, current: CurrentSession) -> AuthResult<Response> {
+    let token = issue(&auth, &current.session.token).await?;
+    Ok(Json(serde_json::json!({ "token": token })).into_response())
+}
+
+/// A new one-time token for the session `session_token`.
+pub(crate) async fn issue(auth: &Auth, session_token: &str) -> AuthResult<String> {
     let token = ids::random_url_safe(32);
     let now = wire::now();
     auth.store
         .create_verification(
             &ids::generate_id(),
             &identifier(&token),
-            &current.session.token,
+            session_token,
             now + LIFETIME,
             now,
         )
         .await?;
-    Ok(Json(serde_json::json!({ "token": token })).into_response())
+    Ok(token)
 }
 
 #[derive(Debug, Deserialize)]
