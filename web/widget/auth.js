@@ -9,6 +9,38 @@ const AUTH_ERRORS = {
   PASSWORD_TOO_LONG: ["password", "Use at most 128 characters."],
   EMAIL_NOT_VERIFIED: [null, "Verify your email first: the link is in your inbox."],
 };
+/* What a provider's `?error=` means to a reader (Better Auth's callback codes). */
+const SOCIAL_ERRORS = {
+  account_not_linked: "An account with this email already exists here. Sign in with your password.",
+  access_denied: "Signing in was cancelled.",
+  email_not_found: "The provider did not share an email address, which a reader account needs.",
+};
+function socialError(code, provider) {
+  return SOCIAL_ERRORS[code] || "Signing in with " + provider + " did not complete. Try again.";
+}
+/** The providers the server offers (`GET /api/auth/social-providers`), asked once per page. */
+let providerList = null;
+function providers() {
+  providerList = providerList || api("/api/auth/social-providers").then((r) => (r && r.providers) || [], () => []);
+  return providerList;
+}
+/** Leaves for the provider; it sends the reader back to this page (with `?ott=` across sites). */
+async function social(p, btn, alert) {
+  btn.disabled = true;
+  alert.replaceChildren();
+  const back = new URL(location.href);
+  for (const k of ["ott", "error", "error_description"]) back.searchParams.delete(k);
+  try {
+    const body = { provider: p.id, callbackURL: back.href, errorCallbackURL: back.href, disableRedirect: true };
+    if (BEARER) body.additionalData = { lecternOneTimeToken: true };
+    const r = await post("/api/auth/sign-in/social", body);
+    store.set("social", p.name);
+    location.assign(r.url);
+  } catch (err) {
+    alert.textContent = authMessage(err);
+    btn.disabled = false;
+  }
+}
 function field(label, attrs) {
   const id = uid("f");
   const err = h("p", { class: "err", id: id + "-e", hidden: true });
@@ -38,6 +70,18 @@ function showAuth(mode = "signin", notice = "") {
   const submit = h("button", { type: "submit", class: "btn primary wide" });
   const hint = h("p", { class: "muted small" });
   const heading = h("h3", { class: "h" });
+  const socialBox = h("div", { class: "social", hidden: true });
+  providers().then((list) => {
+    socialBox.replaceChildren(
+      ...list.map((p) => {
+        const b = h("button", { type: "button", class: "btn wide", "data-provider": p.id }, "Continue with " + p.name);
+        b.onclick = () => social(p, b, alert);
+        return b;
+      }),
+      h("div", { class: "or" }, h("span", {}, "or with your email")),
+    );
+    socialBox.hidden = !list.length;
+  });
   const formId = uid("form");
   const tabs = [["signin", "Sign in"], ["signup", "Create account"]].map(([m, label]) =>
     h("button", { type: "button", role: "tab", id: uid("tab"), class: "tab", "data-mode": m, "aria-controls": formId, onclick: () => select(m, true) }, label),
@@ -137,6 +181,7 @@ function showAuth(mode = "signin", notice = "") {
     notice ? h("p", { class: "notice" }, notice) : null,
     heading,
     hint,
+    socialBox,
     tablist,
     form,
     h("div", { class: "or" }, h("span", {}, "or")),

@@ -116,8 +116,20 @@ async function redeemOtt() {
     await post("/api/auth/one-time-token/verify", { token: OTT });
   } catch { /* shown as signed out */ }
 }
+/** Back from a provider's sign-in page: the provider's name, kept while the reader was away. */
+const BACK = store.get("social");
 async function boot() {
   if (RESET) return showResetLink();
+  if (BACK) {
+    store.set("social", null);
+    const u = new URL(location.href);
+    const code = u.searchParams.get("error");
+    if (code) {
+      for (const k of ["error", "error_description"]) u.searchParams.delete(k);
+      history.replaceState(history.state, "", u.href);
+      return showAuth("signin", socialError(code, BACK));
+    }
+  }
   if (OTT) await redeemOtt();
   setView(loadingView());
   try {
