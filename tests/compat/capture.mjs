@@ -499,6 +499,13 @@ async function main() {
   await ex("verify-email token + callbackURL", "GET", "/verify-email?token=abc&callbackURL=%2Fdone");
   await ex("verify-email token + callbackURL with query", "GET", "/verify-email?token=abc&callbackURL=%2Fdone%3Fx%3D1");
   await ex("verify-email token + evil callbackURL", "GET", `/verify-email?token=abc&callbackURL=${encodeURIComponent(EVIL + "/v")}`);
+  // Social sign-in with no provider configured on either server: the URL checks come first,
+  // then the provider; a callback without a flow goes to the error page.
+  await ex("sign-in/social unknown provider", "POST", "/sign-in/social", { json: { provider: "myspace", callbackURL: "/x" } });
+  await ex("sign-in/social evil callbackURL", "POST", "/sign-in/social", { json: { provider: "github", callbackURL: `${EVIL}/x` } });
+  await ex("sign-in/social evil errorCallbackURL", "POST", "/sign-in/social", { json: { provider: "github", errorCallbackURL: "//evil.example/x" } });
+  await ex("callback without state", "GET", "/callback/github?code=abc");
+  await ex("callback with an unknown state", "GET", "/callback/github?code=abc&state=forged");
   await ex("verify-email POST (GET-only)", "POST", "/verify-email", { json: {} });
 
   // --- anonymous

@@ -236,7 +236,9 @@ pub async fn callback(
                 error_redirect(&url, code, description.as_deref())
             }
         };
-    response.headers_mut().append(header::SET_COOKIE, auth.cookies.clear(&auth.cookies.state));
+    if crate::cookies::read(&headers, &auth.cookies.state).is_some() {
+        response.headers_mut().append(header::SET_COOKIE, auth.cookies.clear(&auth.cookies.state));
+    }
     Ok(response)
 }
 
