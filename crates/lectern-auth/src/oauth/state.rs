@@ -109,31 +109,27 @@ pub async fn peek(auth: &Auth, state: &str) -> AuthResult<Option<FlowState>> {
 }
 
 /// Spends the flow stored under `state`, if this browser started it and it has not expired.
+/// A browser without the cookie is refused without spending the flow (as Better Auth), so
+/// opening someone's callback URL cannot cancel their sign-in.
 pub async fn take(
     auth: &Auth,
     headers: &HeaderMap,
     state: &str,
 ) -> AuthResult<Result<FlowState, StateError>> {
     let mismatch = |error_url| StateError { code: "state_mismatch", error_url };
-    // Expired rows are spent too, and refused below by their own expiry.
-    let Some(value) =
-        auth.store.consume_verification(&identifier(state), chrono::DateTime::UNIX_EPOCH).await?
-    else {
-        return Ok(Err(mismatch(None)));
-    };
-    let Ok(data) = serde_json::from_str::<FlowState>(&value) else {
+    let Some(data) = peek(auth, state).await? else {
         return Ok(Err(mismatch(None)));
     };
     let error_url = data.error_url.clone();
-    if data.oauth_state.as_deref().is_some_and(|s| s != state) {
-        return Ok(Err(mismatch(error_url)));
-    }
     let cookie = cookies::read(headers, &auth.cookies.state)
         .and_then(|c| cookies::verify(&auth.config.secrets, c));
-    if cookie.as_deref() != Some(state) {
+    if data.oauth_state.as_deref().is_some_and(|s| s != state) || cookie.as_deref() != Some(state) {
         return Ok(Err(mismatch(error_url)));
     }
-    if data.expires_at < wire::now().timestamp_millis() {
+    // Of two callbacks at once, one spends the row; the other is refused.
+    if auth.store.consume_verification(&identifier(state), wire::now()).await?.is_none()
+        || data.expires_at < wire::now().timestamp_millis()
+    {
         return Ok(Err(mismatch(error_url)));
     }
     Ok(Ok(data))
