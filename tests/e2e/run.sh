@@ -16,6 +16,9 @@
 #             linking into the site (LECTERN_BOOK_URL), the site's origin trusted  (docusaurus spec)
 #   llm       node fake-llm.mjs
 #   site      tests/e2e/docusaurus built with LECTERN_URL=<book>, `docusaurus serve`
+#   idp       tests/idp/server.mjs: an OpenID Connect provider (/oidc) and a GitHub stand-in
+#             (/github) with login pages; main and book offer "Campus SSO" (OIDC, by
+#             discovery) and GitHub from it, their callbacks registered there (social spec)
 # Everything a person would look at goes to ${ARTIFACTS:-/tmp}/e2e, replaced on each run:
 # screenshots/<project>/*.png, logs/*.log, first-paint.json, results.json, test-results/
 # (traces of failed tests). On exit, whatever happened, the servers are stopped by PID and the
@@ -66,12 +69,27 @@ npm_ci() { # dir
 }
 npm_ci "$HERE"
 npm_ci "$HERE/docusaurus"
+# tests/idp is shared with tests/compat (which installs it the same way): npm ci only when a
+# package it declares is missing, so a run of one suite never pulls node_modules from under the other.
+IDP_DIR="$REPO/tests/idp"
+idp_deps_present() {
+  (cd "$IDP_DIR" && node -e '
+    const p = require("./package.json"), fs = require("fs");
+    const names = Object.keys({ ...p.dependencies, ...p.devDependencies });
+    process.exit(names.every((n) => fs.existsSync(`node_modules/${n}/package.json`)) ? 0 : 1);')
+}
+if ! idp_deps_present; then
+  step "npm ci in tests/idp"
+  (cd "$IDP_DIR" && bounded 600 npm ci --no-audit --no-fund) >"$LOGS/npm-ci-idp.log" 2>&1 ||
+    { tail -n 30 "$LOGS/npm-ci-idp.log" >&2; die "npm ci failed in $IDP_DIR"; }
+  idp_deps_present || die "npm ci did not install every package in $IDP_DIR/package.json"
+fi
 
 use_lectern_bin
 
 # ---------------------------------------------------------------- ports, databases
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lectern-e2e.XXXXXX")
-names=(main limited hostile book llm site)
+names=(main limited hostile book llm site idp)
 mapfile -t ports < <(node lib/free-ports.mjs ${#names[@]})
 ((${#ports[@]} == ${#names[@]})) || die "could not pick free ports"
 declare -A PORT PID
@@ -90,13 +108,24 @@ start() { # name log command...: in the background, its PID remembered for clean
   PID[$name]=$!
   PIDS+=($!)
 }
+# Social sign-in settings a caller may have (a real GitHub app, a campus provider): never
+# passed on; main and book get the test IdP's below. Every LECTERN_OIDC_* set in this
+# environment is listed, whatever provider id it names.
+social_unset=()
+for v in GITHUB_CLIENT_ID GITHUB_CLIENT_SECRET LECTERN_GITHUB_AUTHORIZATION_URL LECTERN_GITHUB_TOKEN_URL \
+  LECTERN_GITHUB_API_URL GOOGLE_CLIENT_ID GOOGLE_CLIENT_SECRET LECTERN_GOOGLE_DISCOVERY_URL \
+  LECTERN_OIDC_PROVIDERS LECTERN_TRUSTED_PROVIDERS LECTERN_OAUTH_TIMEOUT $(compgen -e | grep '^LECTERN_OIDC_' || true); do
+  social_unset+=(-u "$v")
+done
 start_lectern() { # name database-url [VAR=value...]: env -u so the caller's environment
-  # (a model, a book, a rate-limit setting) cannot change what is tested; VAR=value last wins.
+  # (a model, a book, a rate-limit setting, a sign-in provider) cannot change what is tested;
+  # VAR=value last wins.
   local name=$1 db=$2; shift 2
   start "$name" env -u LECTERN_LLM_BASE_URL -u LECTERN_LLM_MODEL -u LECTERN_LLM_API_KEY \
     -u LECTERN_BOOK_DIR -u LECTERN_BOOK_URL -u LECTERN_TRUSTED_ORIGINS -u BETTER_AUTH_TRUSTED_ORIGINS \
     -u LECTERN_ENV -u LECTERN_SECRET -u BETTER_AUTH_SECRETS -u LECTERN_ADDR -u LECTERN_PROFILE_SCHEMA \
     -u REDIS_URL -u LECTERN_TRUSTED_PROXIES -u LECTERN_TOP_K -u LECTERN_SMTP_URL -u LECTERN_MAIL_OUTBOX -u LECTERN_MAIL_FROM \
+    "${social_unset[@]}" \
     DATABASE_URL="$db" BETTER_AUTH_SECRET="$SECRET" BETTER_AUTH_URL="$(url "$name")" \
     LECTERN_RATE_LIMIT=off LECTERN_INDEX_DIR="$WORK/index-$name" NO_COLOR=1 RUST_LOG=info "$@" \
     "$LECTERN_BIN" serve --addr "127.0.0.1:${PORT[$name]}"
@@ -112,14 +141,34 @@ site_origins="$(url site),http://localhost:${PORT[site]},http://book.test:${PORT
 
 step "starting servers (logs in $LOGS)"
 start llm node fake-llm.mjs "${PORT[llm]}" "$LLM_KEY"
+# The test IdP first (Lectern reads its discovery document): one client per provider, whose
+# redirect URIs are main's and book's callbacks.
+IDP_URL=$(url idp)
+declare -A SOCIAL_ID SOCIAL_SECRET
+for p in campus github; do SOCIAL_ID[$p]="e2e-$p" SOCIAL_SECRET[$p]="$p-secret-$RUN_ID"; done
+IDP_CLIENTS=$(node -e '
+  const [run, ...bases] = process.argv.slice(1);
+  console.log(JSON.stringify(["campus", "github"].map((p) => ({
+    client_id: `e2e-${p}`, client_secret: `${p}-secret-${run}`, redirect_uris: bases.map((b) => `${b}/api/auth/callback/${p}`),
+  }))));' "$RUN_ID" "$(url main)" "$(url book)")
+start idp env -C "$IDP_DIR" IDP_PORT="${PORT[idp]}" IDP_CLIENTS="$IDP_CLIENTS" node server.mjs
+wait_ready idp /oidc/.well-known/openid-configuration
+social_env=(
+  LECTERN_OIDC_PROVIDERS=campus LECTERN_OIDC_CAMPUS_DISCOVERY_URL="$IDP_URL/oidc/.well-known/openid-configuration"
+  LECTERN_OIDC_CAMPUS_CLIENT_ID="${SOCIAL_ID[campus]}" LECTERN_OIDC_CAMPUS_CLIENT_SECRET="${SOCIAL_SECRET[campus]}"
+  LECTERN_OIDC_CAMPUS_NAME="Campus SSO"
+  GITHUB_CLIENT_ID="${SOCIAL_ID[github]}" GITHUB_CLIENT_SECRET="${SOCIAL_SECRET[github]}"
+  LECTERN_GITHUB_AUTHORIZATION_URL="$IDP_URL/github/login/oauth/authorize"
+  LECTERN_GITHUB_TOKEN_URL="$IDP_URL/github/login/oauth/access_token" LECTERN_GITHUB_API_URL="$IDP_URL/github/api"
+)
 mkdir -p "$WORK/outbox-main"
-start_lectern main "sqlite://$WORK/main.db" LECTERN_MAIL_OUTBOX="$WORK/outbox-main"
+start_lectern main "sqlite://$WORK/main.db" LECTERN_MAIL_OUTBOX="$WORK/outbox-main" "${social_env[@]}"
 start_lectern limited "sqlite://$WORK/limited.db" LECTERN_RATE_LIMIT=on
 start_lectern hostile "sqlite://$WORK/hostile.db" \
   LECTERN_LLM_BASE_URL="$(url llm)/v1" LECTERN_LLM_MODEL=fake LECTERN_LLM_API_KEY="$LLM_KEY"
 mkdir -p "$WORK/outbox-book"
 start_lectern book "$PG_BASE/$DB_BOOK" LECTERN_BOOK_DIR="$HERE/docusaurus/docs" LECTERN_MAIL_OUTBOX="$WORK/outbox-book" \
-  LECTERN_BOOK_URL="$(url site)/docs" LECTERN_TRUSTED_ORIGINS="$site_origins"
+  LECTERN_BOOK_URL="$(url site)/docs" LECTERN_TRUSTED_ORIGINS="$site_origins" "${social_env[@]}"
 wait_ready llm /requests
 for n in main limited hostile book; do wait_ready "$n" /readyz; done
 
@@ -135,9 +184,9 @@ wait_ready site /docs/intro
 
 # ---------------------------------------------------------------- tests
 export E2E_MAIN_OUTBOX="$WORK/outbox-main" E2E_BOOK_OUTBOX="$WORK/outbox-book"
-export E2E_MAIN_URL E2E_LIMITED_URL E2E_HOSTILE_URL E2E_BOOK_LECTERN_URL E2E_SITE_URL E2E_LLM_URL E2E_ARTIFACTS
+export E2E_MAIN_URL E2E_LIMITED_URL E2E_HOSTILE_URL E2E_BOOK_LECTERN_URL E2E_SITE_URL E2E_LLM_URL E2E_IDP_URL E2E_ARTIFACTS
 E2E_MAIN_URL=$(url main) E2E_LIMITED_URL=$(url limited) E2E_HOSTILE_URL=$(url hostile)
-E2E_BOOK_LECTERN_URL=$(url book) E2E_SITE_URL=$(url site) E2E_LLM_URL=$(url llm) E2E_ARTIFACTS=$OUT
+E2E_BOOK_LECTERN_URL=$(url book) E2E_SITE_URL=$(url site) E2E_LLM_URL=$(url llm) E2E_IDP_URL=$IDP_URL E2E_ARTIFACTS=$OUT
 step "playwright test (Chromium $("$CHROMIUM" --version 2>/dev/null | grep -o '[0-9][0-9.]*' | head -1))"
 set +e
 bounded 1800 node node_modules/@playwright/test/cli.js test --config playwright.config.mjs "$@" 2>&1 |
