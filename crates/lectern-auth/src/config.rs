@@ -77,6 +77,18 @@ pub struct AuthConfig {
     /// Providers whose emails link to an existing account even when they do not say the
     /// address is verified (Better Auth's `accountLinking.trustedProviders`).
     pub trusted_providers: Vec<String>,
+    /// How readers may delete their account (`LECTERN_DELETE_USER`).
+    pub delete_user: DeleteUser,
+}
+
+/// Better Auth's `user.deleteUser`: off, on (password or a fresh session), or confirmed
+/// through a mailed link (`sendDeleteAccountVerification`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeleteUser {
+    Off,
+    #[default]
+    On,
+    Mail,
 }
 
 impl AuthConfig {
@@ -100,6 +112,7 @@ impl AuthConfig {
             jwt: JwtConfig::default(),
             providers: Vec::new(),
             trusted_providers: Vec::new(),
+            delete_user: DeleteUser::On,
         }
     }
 

@@ -13,6 +13,12 @@ pub fn random_alphanumeric(len: usize) -> String {
     OsRng.sample_iter(&Alphanumeric).take(len).map(char::from).collect()
 }
 
+/// `generateRandomString(len, "0-9", "a-z")`: deletion links.
+pub fn random_lowercase(len: usize) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    (0..len).map(|_| char::from(ALPHABET[OsRng.gen_range(0..ALPHABET.len())])).collect()
+}
+
 /// `generateRandomString(len)`: `[a-zA-Z0-9_-]`, URL-safe (one-time tokens).
 pub fn random_url_safe(len: usize) -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";

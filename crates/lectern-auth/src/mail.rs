@@ -65,6 +65,17 @@ impl Mailer {
         })))
     }
 
+    /// Sends without making the request wait; a failure is logged (never the message).
+    pub fn send_in_background(&self, mail: Mail) {
+        let mailer = self.clone();
+        tokio::spawn(async move {
+            let subject = mail.subject.clone();
+            if let Err(error) = mailer.send(mail).await {
+                tracing::warn!(%subject, %error, "a mail was not sent");
+            }
+        });
+    }
+
     pub async fn send(&self, mail: Mail) -> Result<(), String> {
         let to: Mailbox = mail.to.parse().map_err(|e| format!("recipient: {e}"))?;
         let message = Message::builder()

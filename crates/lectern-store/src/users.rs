@@ -236,3 +236,42 @@ impl Store {
 pub(crate) fn qualified_user_columns(alias: &str) -> String {
     USER_COLUMNS.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
 }
+
+impl Store {
+    /// Deletes an account for good, in one transaction: the user row, with everything that
+    /// references it (sessions, accounts, profile, chats, messages, feedback: the foreign keys
+    /// cascade), and the single-use tokens made for them (reset and deletion links). With
+    /// `token` (a `verification` identifier), only if that unexpired token was made for this
+    /// user; it is spent with the rest.
+    pub async fn erase_user(
+        &self,
+        id: &UserId,
+        token: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let deleted = transaction!(self, |tx| {
+            if let Some(token) = token {
+                let spent = sqlx::query(r#"DELETE FROM "verification" WHERE "identifier" = $1 AND "value" = $2 AND "expiresAt" > $3"#)
+                    .bind(token)
+                    .bind(id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                if spent.rows_affected() == 0 {
+                    return Ok(false);
+                }
+            }
+            sqlx::query(r#"DELETE FROM "verification" WHERE "value" = $1"#)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let done = sqlx::query(r#"DELETE FROM "user" WHERE "id" = $1"#)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            Ok(done.rows_affected() > 0)
+        })?;
+        self.cache.evict_user(id.as_str());
+        Ok(deleted)
+    }
+}

@@ -240,6 +240,15 @@ impl Config {
             let timeout = duration("LECTERN_OAUTH_TIMEOUT", &timeout)?;
             auth.providers.iter_mut().for_each(|p| p.timeout = timeout);
         }
+        auth.delete_user = match var("LECTERN_DELETE_USER").as_deref() {
+            None | Some("on") => lectern_auth::config::DeleteUser::On,
+            Some("off") => lectern_auth::config::DeleteUser::Off,
+            Some("mail") if auth.mail.is_some() => lectern_auth::config::DeleteUser::Mail,
+            Some("mail") => bail!(
+                "LECTERN_DELETE_USER=mail needs mail (LECTERN_SMTP_URL or LECTERN_MAIL_OUTBOX)"
+            ),
+            Some(other) => bail!("LECTERN_DELETE_USER must be on, off or mail, not {other:?}"),
+        };
         auth.trusted_providers = var("LECTERN_TRUSTED_PROVIDERS")
             .map(|v| v.split(',').map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect())
             .unwrap_or_default();

@@ -11,8 +11,9 @@ use lectern_api::{chat, merge};
 use lectern_auth::Auth;
 use lectern_auth::origin::TrustedOrigins;
 use lectern_auth::routes::{
-    accounts, change_password, email_flows, get_session, jwt, one_time_token, password_reset,
-    sessions, sign_in_anonymous, sign_in_email, sign_out, sign_up, social, update_user,
+    accounts, change_password, delete_user, email_flows, get_session, jwt, one_time_token,
+    password_reset, sessions, sign_in_anonymous, sign_in_email, sign_out, sign_up, social,
+    update_user,
 };
 use lectern_store::Store;
 
@@ -84,6 +85,8 @@ fn identity(auth: Auth) -> Router {
         .route("/revoke-other-sessions", post(sessions::revoke_others))
         .route("/update-user", post(update_user::handler))
         .route("/change-password", post(change_password::handler))
+        .route("/delete-user", post(delete_user::handler))
+        .route("/delete-user/callback", get(delete_user::callback))
         .route("/list-accounts", get(accounts::list))
         .route("/unlink-account", post(accounts::unlink))
         .route("/change-email", post(email_flows::change_email))

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod change_password;
+pub mod delete_user;
 pub mod email_flows;
 pub mod get_session;
 pub mod jwt;

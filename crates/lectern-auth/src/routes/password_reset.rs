@@ -88,12 +88,7 @@ pub async fn request_password_reset(
              If it was not you, ignore this mail: your password stays as it is.\n"
         ),
     };
-    let user_id = user.id.clone();
-    tokio::spawn(async move {
-        if let Err(error) = mailer.send(mail).await {
-            tracing::warn!(user = %user_id.as_str(), %error, "the password-reset mail was not sent");
-        }
-    });
+    mailer.send_in_background(mail);
     Ok(sent.into_response())
 }
 

@@ -1,0 +1,167 @@
+//! Deleting one's account (`src/api/routes/update-user.ts` `deleteUser`, 1.7.x, with
+//! `user.deleteUser.enabled`): with the password, from a fresh session, or, when
+//! `LECTERN_DELETE_USER=mail`, through a link mailed to the reader
+//! (`sendDeleteAccountVerification`, `GET /delete-user/callback`). Everything of theirs goes
+//! in one transaction.
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{Duration, Utc};
+use serde::Deserialize;
+
+use super::{check_url, query_map};
+use crate::body::{Body, Field, Kind, Schema};
+use crate::config::DeleteUser;
+use crate::error::{AuthError, AuthResult};
+use crate::mail::Mail;
+use crate::origin::UrlField;
+use crate::session::{CurrentSession, SessionCookies};
+use crate::state::Auth;
+use crate::{ids, validate, wire};
+
+/// Better Auth's `deleteTokenExpiresIn` default: a day.
+const LINK_LIFETIME: Duration = Duration::days(1);
+
+#[derive(Debug, Deserialize)]
+pub struct DeleteRequest {
+    #[serde(rename = "callbackURL")]
+    callback_url: Option<String>,
+    password: Option<String>,
+    token: Option<String>,
+}
+
+impl Schema for DeleteRequest {
+    const FIELDS: &'static [Field] = &[
+        Field::optional("callbackURL", Kind::String),
+        Field::optional("password", Kind::String),
+        Field::optional("token", Kind::String),
+    ];
+}
+
+fn identifier(token: &str) -> String {
+    format!("delete-account-{token}")
+}
+
+fn not_found() -> AuthError {
+    AuthError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "Not found")
+}
+
+/// `POST /delete-user {password?, token?, callbackURL?}` → `{"success":true,"message"}`.
+pub async fn handler(
+    State(auth): State<Auth>,
+    current: CurrentSession,
+    Body(body): Body<DeleteRequest>,
+) -> AuthResult<Response> {
+    if auth.config.delete_user == DeleteUser::Off {
+        return Err(not_found());
+    }
+    check_url(&auth, body.callback_url.as_deref(), UrlField::Callback)?;
+    if let Some(password) = body.password {
+        validate::password_not_too_long(&password)?;
+        let account = auth.store.credential_account(&current.user.id).await?.ok_or_else(|| {
+            AuthError::bad_request("CREDENTIAL_ACCOUNT_NOT_FOUND", "Credential account not found")
+        })?;
+        if !auth.verify_password(Some(account.password_hash), password).await? {
+            return Err(AuthError::bad_request("INVALID_PASSWORD", "Invalid password"));
+        }
+    } else if body.token.is_none() && auth.config.delete_user != DeleteUser::Mail {
+        let age = (Utc::now() - current.session.created_at).to_std().unwrap_or_default();
+        if age >= auth.config.session.fresh_age {
+            return Err(AuthError::bad_request(
+                "SESSION_EXPIRED",
+                "Session expired. Re-authenticate to perform this action.",
+            ));
+        }
+    }
+    if let Some(token) = body.token {
+        return erase_with_token(&auth, &current, &token).await.map(|c| deleted(c).into_response());
+    }
+    if auth.config.delete_user == DeleteUser::Mail {
+        send_link(&auth, &current, body.callback_url.as_deref()).await?;
+        let body = serde_json::json!({ "success": true, "message": "Verification email sent" });
+        return Ok(Json(body).into_response());
+    }
+    auth.store.erase_user(&current.user.id, None, wire::now()).await?;
+    tracing::info!(user.id = %current.user.id, "account deleted by its owner");
+    Ok(deleted(SessionCookies::clear(&auth)).into_response())
+}
+
+fn deleted(cookies: SessionCookies) -> impl IntoResponse {
+    (cookies, Json(serde_json::json!({ "success": true, "message": "User deleted" })))
+}
+
+async fn send_link(
+    auth: &Auth,
+    current: &CurrentSession,
+    callback: Option<&str>,
+) -> AuthResult<()> {
+    let mailer = auth.config.mail.clone().ok_or_else(not_found)?;
+    let token = ids::random_lowercase(32);
+    let now = wire::now();
+    auth.store
+        .create_verification(
+            &ids::generate_id(),
+            &identifier(&token),
+            current.user.id.as_str(),
+            now + LINK_LIFETIME,
+            now,
+        )
+        .await?;
+    let callback: String =
+        url::form_urlencoded::byte_serialize(callback.unwrap_or("/").as_bytes()).collect();
+    let url = format!(
+        "{}/api/auth/delete-user/callback?token={token}&callbackURL={callback}",
+        auth.config.base_url
+    );
+    let mail = Mail {
+        to: current.user.email.clone(),
+        subject: "Confirm deleting your reader account".into(),
+        text: format!(
+            "Someone, hopefully you, asked to delete your reader account and everything in it: your questionnaire answers and all your conversations.\n\nTo delete it, open this link within a day (you must be signed in):\n\n{url}\n\nIf you did not ask for this, ignore this mail: nothing happens without the link.\n"
+        ),
+    };
+    mailer.send_in_background(mail);
+    Ok(())
+}
+
+async fn erase_with_token(
+    auth: &Auth,
+    current: &CurrentSession,
+    token: &str,
+) -> AuthResult<SessionCookies> {
+    // Spent only by its owner: someone else opening the link cannot void it.
+    if !auth.store.erase_user(&current.user.id, Some(&identifier(token)), wire::now()).await? {
+        return Err(AuthError::new(StatusCode::NOT_FOUND, "INVALID_TOKEN", "Invalid token"));
+    }
+    tracing::info!(user.id = %current.user.id, "account deleted through the mailed link");
+    Ok(SessionCookies::clear(auth))
+}
+
+/// `GET /delete-user/callback?token=…&callbackURL=…`: the mailed link, opened signed in.
+pub async fn callback(
+    State(auth): State<Auth>,
+    headers: axum::http::HeaderMap,
+    RawQuery(query): RawQuery,
+) -> AuthResult<Response> {
+    if auth.config.delete_user == DeleteUser::Off {
+        return Err(not_found());
+    }
+    let query = query_map(query);
+    let callback = query.get("callbackURL").map(String::as_str);
+    check_url(&auth, callback, UrlField::Callback)?;
+    let Some((session, user)) = crate::session::current(&auth, &headers).await? else {
+        return Err(AuthError::new(
+            StatusCode::NOT_FOUND,
+            "FAILED_TO_GET_USER_INFO",
+            "Failed to get user info",
+        ));
+    };
+    let token = query.get("token").ok_or_else(|| super::missing_query("token"))?;
+    let cookies = erase_with_token(&auth, &CurrentSession { session, user }, token).await?;
+    match callback {
+        Some(url) => Ok((cookies, super::redirect(url)?).into_response()),
+        None => Ok(deleted(cookies).into_response()),
+    }
+}
