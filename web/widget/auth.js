@@ -178,7 +178,7 @@ function showAuth(mode = "signin", notice = "") {
   const view = h(
     "div",
     { class: "auth scroll" },
-    notice ? h("p", { class: "notice" }, notice) : null,
+    notice ? h("p", { class: "notice", role: "status" }, notice) : null,
     heading,
     hint,
     socialBox,

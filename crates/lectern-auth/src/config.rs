@@ -65,6 +65,8 @@ pub struct AuthConfig {
     pub rate_limit: bool,
     /// Where password-reset mail goes; `None`: the mail flows are not enabled.
     pub mail: Option<crate::mail::Mailer>,
+    /// The first wait before a failed mail is tried again; doubled on each failure.
+    pub mail_retry: Duration,
     /// Counters in Redis shared by every replica (`REDIS_URL`); else each counts alone.
     pub shared_rate_limits: Option<SharedCounters>,
     pub trusted_proxies: TrustedProxies,
@@ -105,6 +107,7 @@ impl AuthConfig {
             password_hash: HashAlgorithm::Argon2id,
             rate_limit: true,
             mail: None,
+            mail_retry: Duration::from_secs(30),
             shared_rate_limits: None,
             trusted_proxies: TrustedProxies::default(),
             hash_workers: workers,

@@ -18,6 +18,7 @@ pub mod jwt;
 pub mod mail;
 pub mod oauth;
 pub mod origin;
+pub mod outbox;
 pub mod password;
 pub mod rate_limit;
 pub mod routes;

@@ -1,4 +1,4 @@
-//! Mail to readers: the password-reset link. Sent over SMTP (`LECTERN_SMTP_URL`), or, for
+//! Mail to readers: password-reset and account-deletion links. Sent over SMTP (`LECTERN_SMTP_URL`), or, for
 //! development and tests, written as `.eml` files to a directory (`LECTERN_MAIL_OUTBOX`).
 //! Without either, the flows that need mail answer as Better Auth does without a
 //! `sendResetPassword` callback: not enabled.
@@ -63,17 +63,6 @@ impl Mailer {
             from: mailbox(from)?,
             transport: Transport::Outbox(transport, dir),
         })))
-    }
-
-    /// Sends without making the request wait; a failure is logged (never the message).
-    pub fn send_in_background(&self, mail: Mail) {
-        let mailer = self.clone();
-        tokio::spawn(async move {
-            let subject = mail.subject.clone();
-            if let Err(error) = mailer.send(mail).await {
-                tracing::warn!(%subject, %error, "a mail was not sent");
-            }
-        });
     }
 
     pub async fn send(&self, mail: Mail) -> Result<(), String> {

@@ -28,6 +28,8 @@ pub struct Inner {
     pub limiter: RateLimiter,
     pub keys: KeyRing,
     pub providers: crate::oauth::Providers,
+    /// Queued mail, delivered by a worker; `None` without a mailer.
+    pub outbox: Option<crate::outbox::Outbox>,
 }
 
 impl std::ops::Deref for Auth {
@@ -47,6 +49,10 @@ impl Auth {
         let hasher = HashPool::new(config.hash_workers, config.hash_queue);
         let cookies = CookieNames::new("better-auth", config.secure_cookies);
         let limiter = RateLimiter::new(config.shared_rate_limits.clone());
+        let outbox = config
+            .mail
+            .clone()
+            .map(|mailer| crate::outbox::Outbox::start(store.clone(), mailer, config.mail_retry));
         Self(Arc::new(Inner {
             store,
             cookies,
@@ -56,6 +62,7 @@ impl Auth {
             limiter,
             keys: KeyRing::default(),
             providers: crate::oauth::Providers::new(config.providers.clone()),
+            outbox,
             config,
         }))
     }

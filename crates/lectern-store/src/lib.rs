@@ -13,6 +13,7 @@ mod guard;
 mod health;
 mod jwks;
 mod models;
+mod outbox;
 mod profiles;
 mod sessions;
 mod tx;
@@ -38,6 +39,7 @@ pub use models::{
     CREDENTIAL_PROVIDER, ChatId, CredentialAccount, MessageId, NewUser, Session, SessionId, User,
     UserId, UserPatch,
 };
+pub use outbox::OutboxMail;
 pub use profiles::{IfRevision, Profile, ProfileWrite};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -265,6 +265,10 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
+            sqlx::query(r#"DELETE FROM "mail_outbox" WHERE "recipient" = (SELECT "email" FROM "user" WHERE "id" = $1)"#)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             let done = sqlx::query(r#"DELETE FROM "user" WHERE "id" = $1"#)
                 .bind(id)
                 .execute(&mut *tx)

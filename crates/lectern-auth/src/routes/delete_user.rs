@@ -97,7 +97,7 @@ async fn send_link(
     current: &CurrentSession,
     callback: Option<&str>,
 ) -> AuthResult<()> {
-    let mailer = auth.config.mail.clone().ok_or_else(not_found)?;
+    let outbox = auth.outbox.as_ref().ok_or_else(not_found)?;
     let token = ids::random_lowercase(32);
     let now = wire::now();
     auth.store
@@ -122,8 +122,7 @@ async fn send_link(
             "Someone, hopefully you, asked to delete your reader account and everything in it: your questionnaire answers and all your conversations.\n\nTo delete it, open this link within a day (you must be signed in):\n\n{url}\n\nIf you did not ask for this, ignore this mail: nothing happens without the link.\n"
         ),
     };
-    mailer.send_in_background(mail);
-    Ok(())
+    outbox.send(mail).await
 }
 
 async fn erase_with_token(

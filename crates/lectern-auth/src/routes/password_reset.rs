@@ -43,15 +43,15 @@ impl Schema for RequestReset {
 }
 
 /// `POST /request-password-reset`: mails a reset link if the email belongs to a reader.
-/// The answer is the same either way, and the mail is sent after it, so neither its words
-/// nor its timing tell whether an account exists.
+/// The answer is the same either way, and the mail is only queued (the outbox sends it), so
+/// its words do not tell whether an account exists and its timing hardly does.
 pub async fn request_password_reset(
     State(auth): State<Auth>,
     Body(body): Body<RequestReset>,
 ) -> AuthResult<Response> {
     let email = email_field("email", &body.email)?;
     check_url(&auth, body.redirect_to.as_deref(), UrlField::Redirect)?;
-    let Some(mailer) = auth.config.mail.clone() else {
+    let Some(outbox) = &auth.outbox else {
         return Err(AuthError::bad_request(
             "RESET_PASSWORD_DISABLED",
             "Reset password isn't enabled",
@@ -88,7 +88,7 @@ pub async fn request_password_reset(
              If it was not you, ignore this mail: your password stays as it is.\n"
         ),
     };
-    mailer.send_in_background(mail);
+    outbox.send(mail).await?;
     Ok(sent.into_response())
 }
 
