@@ -79,8 +79,24 @@ pub struct AuthConfig {
     /// Providers whose emails link to an existing account even when they do not say the
     /// address is verified (Better Auth's `accountLinking.trustedProviders`).
     pub trusted_providers: Vec<String>,
+    /// Whether addresses are verified by mail (`LECTERN_EMAIL_VERIFICATION`).
+    pub email_verification: EmailVerification,
     /// How readers may delete their account (`LECTERN_DELETE_USER`).
     pub delete_user: DeleteUser,
+}
+
+/// Better Auth's `emailVerification` and `emailAndPassword.requireEmailVerification`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EmailVerification {
+    /// No verification mail; the flows answer "not enabled".
+    #[default]
+    Off,
+    /// A link is mailed on sign-up (`sendOnSignUp`) and on request; following it verifies
+    /// the address and signs the reader in; change of email is confirmed by mail.
+    Optional,
+    /// As `Optional`, and a reader with an unverified address cannot sign in
+    /// (`EMAIL_NOT_VERIFIED`, with a fresh link); sign-up starts no session.
+    Required,
 }
 
 /// Better Auth's `user.deleteUser`: off, on (password or a fresh session), or confirmed
@@ -115,6 +131,7 @@ impl AuthConfig {
             jwt: JwtConfig::default(),
             providers: Vec::new(),
             trusted_providers: Vec::new(),
+            email_verification: EmailVerification::Off,
             delete_user: DeleteUser::On,
         }
     }

@@ -10,6 +10,7 @@ pub mod body;
 pub mod client_ip;
 pub mod config;
 pub mod cookies;
+pub mod email_token;
 mod error;
 pub mod guard;
 pub mod guest;

@@ -279,3 +279,54 @@ impl Store {
         Ok(deleted)
     }
 }
+
+impl Store {
+    /// Marks `id`'s address verified and, when the link also signs the reader in, stores
+    /// their new session: one transaction.
+    pub async fn verify_email(
+        &self,
+        id: &UserId,
+        session: Option<&Session>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        transaction!(self, |tx| {
+            sqlx::query(
+                r#"UPDATE "user" SET "emailVerified" = TRUE, "updatedAt" = $2 WHERE "id" = $1"#,
+            )
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if let Some(session) = session {
+                bind_session!(sqlx::query(INSERT_SESSION), session).execute(&mut *tx).await?;
+            }
+            Ok(())
+        })?;
+        self.cache.evict_user(id.as_str());
+        Ok(())
+    }
+
+    /// A confirmed change of address. [`crate::StoreError::Conflict`] if someone else has it.
+    pub async fn change_email(
+        &self,
+        id: &UserId,
+        email: &str,
+        verified: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>> {
+        let sql = format!(
+            r#"UPDATE "user" SET "email" = $2, "emailVerified" = $3, "updatedAt" = $4 WHERE "id" = $1 RETURNING {USER_COLUMNS}"#
+        );
+        let updated = modify!(self, |p| {
+            sqlx::query_as(&sql)
+                .bind(id)
+                .bind(email)
+                .bind(verified)
+                .bind(now)
+                .fetch_optional(p)
+                .await
+        })?;
+        self.cache.evict_user(id.as_str());
+        Ok(updated)
+    }
+}

@@ -240,6 +240,19 @@ impl Config {
             let timeout = duration("LECTERN_OAUTH_TIMEOUT", &timeout)?;
             auth.providers.iter_mut().for_each(|p| p.timeout = timeout);
         }
+        auth.email_verification = match var("LECTERN_EMAIL_VERIFICATION").as_deref() {
+            None | Some("off") => lectern_auth::config::EmailVerification::Off,
+            Some(mode @ ("optional" | "required")) if auth.mail.is_none() => {
+                bail!(
+                    "LECTERN_EMAIL_VERIFICATION={mode} needs mail (LECTERN_SMTP_URL or LECTERN_MAIL_OUTBOX)"
+                )
+            }
+            Some("optional") => lectern_auth::config::EmailVerification::Optional,
+            Some("required") => lectern_auth::config::EmailVerification::Required,
+            Some(other) => {
+                bail!("LECTERN_EMAIL_VERIFICATION must be off, optional or required, not {other:?}")
+            }
+        };
         auth.delete_user = match var("LECTERN_DELETE_USER").as_deref() {
             None | Some("on") => lectern_auth::config::DeleteUser::On,
             Some("off") => lectern_auth::config::DeleteUser::Off,

@@ -6,8 +6,10 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
+use super::email_flows;
 use crate::body::{Field, FormOrJson, Kind, Schema};
 use crate::client_ip::ClientIp;
+use crate::config::EmailVerification;
 use crate::error::{AuthError, AuthResult};
 use crate::guest::{Guest, upgrade_guest};
 use crate::session::{self, Client, SessionCookies};
@@ -56,6 +58,11 @@ pub async fn handler(
     let Some(user) = user.filter(|_| verified) else {
         return Err(AuthError::invalid_credentials());
     };
+    if auth.config.email_verification == EmailVerification::Required && !user.email_verified {
+        // sendOnSignIn: a fresh link, since the last one may be lost or expired.
+        email_flows::send_verification(&auth, &user, body.callback_url.as_deref()).await?;
+        return Err(AuthError::forbidden("EMAIL_NOT_VERIFIED", "Email not verified"));
+    }
 
     let remember = body.remember_me.unwrap_or(true);
     let session = session::new_session(&auth, &user, remember, &Client::from_headers(&headers, ip));

@@ -7,8 +7,10 @@ use axum::response::{IntoResponse, Response};
 use lectern_store::{CredentialAccount, StoreError, User, UserId};
 use serde::Deserialize;
 
+use super::email_flows;
 use crate::body::{Field, FormOrJson, Kind, Schema};
 use crate::client_ip::ClientIp;
+use crate::config::EmailVerification;
 use crate::error::{AuthError, AuthResult};
 use crate::guest::{Guest, upgrade_guest};
 use crate::ids::generate_id;
@@ -67,7 +69,11 @@ pub async fn handler(
         origin::check_callback(&auth.config.trusted_origins, url, origin::UrlField::Callback)?;
     }
     auth.ensure_hashing_room()?;
-    if auth.store.find_login(&email).await?.is_some() {
+    // With verification required, a taken address gets the same answer as a new one (after
+    // the same hashing), as Better Auth does, so sign-up does not reveal who has an account.
+    let required = auth.config.email_verification == EmailVerification::Required;
+    let taken = auth.store.find_login(&email).await?.is_some();
+    if taken && !required {
         return Err(user_exists());
     }
     // Hash before touching the database: no transaction waits on the hashing pool.
@@ -92,15 +98,26 @@ pub async fn handler(
         password_hash,
         created_at: now,
     };
+    let no_session = || Json(serde_json::json!({ "token": null, "user": UserJson::from(&user) }));
+    if taken {
+        return Ok(no_session().into_response());
+    }
+    // With verification required there is no session until the address is proven: the
+    // mailed link signs the reader in.
     let remember = body.remember_me.unwrap_or(true);
-    let session = session::new_session(&auth, &user, remember, &Client::from_headers(&headers, ip));
+    let client = Client::from_headers(&headers, ip);
+    let session = (!required).then(|| session::new_session(&auth, &user, remember, &client));
     let guest = Guest::from_current(session::current(&auth, &headers).await?);
-    match auth.store.create_user_with_password(&user, &account, Some(&session)).await {
+    match auth.store.create_user_with_password(&user, &account, session.as_ref()).await {
+        Err(StoreError::Conflict) if required => return Ok(no_session().into_response()),
         Err(StoreError::Conflict) => return Err(user_exists()),
         other => other?,
     }
+    email_flows::send_verification(&auth, &user, body.callback_url.as_deref()).await?;
+    let Some(session) = session else {
+        return Ok(no_session().into_response());
+    };
     upgrade_guest(&auth, guest, &user).await;
-
     let cookies = SessionCookies::issue(&auth, &session.token, remember);
     let body = serde_json::json!({ "token": session.token, "user": UserJson::from(&user) });
     Ok((cookies, Json(body)).into_response())
