@@ -7,7 +7,7 @@ const AUTH_ERRORS = {
   INVALID_EMAIL: ["email", "Enter a valid email address."],
   PASSWORD_TOO_SHORT: ["password", "Use at least 8 characters."],
   PASSWORD_TOO_LONG: ["password", "Use at most 128 characters."],
-  EMAIL_NOT_VERIFIED: [null, "Verify your email first: the link is in your inbox."],
+  EMAIL_NOT_VERIFIED: [null, "Confirm your email first: we just sent you a new link."],
 };
 /* What a provider's `?error=` means to a reader (Better Auth's callback codes). */
 const SOCIAL_ERRORS = {
@@ -141,7 +141,12 @@ function showAuth(mode = "signin", notice = "") {
     submit.disabled = true;
     form.setAttribute("aria-busy", "true");
     try {
-      await enter(await post(up ? "/api/auth/sign-up/email" : "/api/auth/sign-in/email", up ? v : { email: v.email, password: v.password }));
+      // The page comes back in any link Lectern mails (verifying the address).
+      const back = location.href.split("#")[0];
+      const r = await post(up ? "/api/auth/sign-up/email" : "/api/auth/sign-in/email", up ? { ...v, callbackURL: back } : { email: v.email, password: v.password, callbackURL: back });
+      // Verification required: no session until the mailed link is opened.
+      if (up && r && r.token === null) return showAuth("signin", "Check your inbox: open the link we sent to " + v.email + " to confirm your address, then sign in.");
+      await enter(r);
     } catch (err) {
       const known = AUTH_ERRORS[err.code];
       if (known && known[0]) {
