@@ -126,10 +126,15 @@ fn rule(path: &str) -> Rule {
     const TEN_S: Duration = Duration::from_secs(10);
     const MINUTE: Duration = Duration::from_secs(60);
     let strict = ["/sign-in", "/sign-up", "/change-password", "/change-email"];
-    let mail = ["/request-password-reset", "/send-verification-email", "/forget-password"];
+    // `/delete-user` mails a confirmation link when deletion is confirmed by mail.
+    let mail =
+        ["/request-password-reset", "/send-verification-email", "/forget-password", "/delete-user"];
     // Asking the tutor costs a model call: a question every few seconds is a fast reader.
     if path.starts_with("/api/chats/") && path.ends_with("/messages") {
         Rule { window: MINUTE, max: 20, shared: true }
+    } else if path == "/sign-in/social/continue" {
+        // Only sends a browser on to the provider: its sign-in/social was counted already.
+        Rule { window: TEN_S, max: 100, shared: false }
     } else if strict.iter().any(|p| path.starts_with(p)) {
         Rule { window: TEN_S, max: 3, shared: true }
     } else if mail.iter().any(|p| path.starts_with(p)) {
@@ -216,9 +221,12 @@ mod tests {
         ] {
             assert!(rule(path).shared, "{path}");
         }
-        for path in ["/get-session", "/token", "/api/me", "/api/chats"] {
+        for path in ["/get-session", "/token", "/api/me", "/api/chats", "/sign-in/social/continue"]
+        {
             assert!(!rule(path).shared, "{path}: each replica guards its own load");
         }
+        assert_eq!(rule("/sign-in/social").max, 3, "starting a social sign-in is a sign-in");
+        assert_eq!(rule("/delete-user").window, Duration::from_secs(60), "it may send mail");
     }
 
     #[tokio::test]
