@@ -507,7 +507,36 @@ async fn link_social_adds_a_provider_to_the_signed_in_reader(backend: Backend) {
         .assert_error(401, "UNAUTHORIZED");
 }
 
+async fn an_id_token_the_client_holds_signs_in_when_it_verifies(backend: Backend) {
+    let (app, idp) = app_with_idp(backend).await;
+    let grant = |login: &str| Grant {
+        login: login.into(),
+        challenge: String::new(),
+        nonce: Some("n-123".into()),
+        redirect_uri: String::new(),
+    };
+    let token = idp.id_token(&grant("tap@example.com"));
+    let with = |token: &str, nonce: &str| json!({ "provider": "campus", "idToken": { "token": token, "nonce": nonce } });
+    start(&app.client, with(&token, "another")).await.assert_error(401, "INVALID_TOKEN");
+    idp.fault(|f| f.rogue_key = true);
+    let forged = idp.id_token(&grant("tap@example.com"));
+    start(&app.client, with(&forged, "n-123")).await.assert_error(401, "INVALID_TOKEN");
+    let github = json!({ "provider": "github", "idToken": { "token": token } });
+    start(&app.client, github).await.assert_error(404, "ID_TOKEN_NOT_SUPPORTED");
+    assert_eq!(users_with_email(&app, "tap@example.com").await, 0);
+
+    let res = start(&app.client, with(&token, "n-123")).await;
+    let body = res.assert_ok();
+    assert_eq!(
+        (body["redirect"].as_bool(), body["user"]["email"].as_str()),
+        (Some(false), Some("tap@example.com"))
+    );
+    assert!(res.set_cookies().iter().any(|c| c.starts_with("better-auth.session_token=")));
+    assert_eq!(session(&app.client).await["session"]["token"], body["token"]);
+}
+
 backend_tests!(
+    an_id_token_the_client_holds_signs_in_when_it_verifies,
     oidc_sign_in_creates_then_finds_the_reader,
     github_uses_the_primary_verified_email_when_the_profile_hides_it,
     state_is_bound_to_the_browser_and_single_use,

@@ -73,9 +73,9 @@ impl SocialSignIn {
         let provider = auth.providers.get(&self.provider).ok_or_else(|| {
             AuthError::new(StatusCode::NOT_FOUND, "PROVIDER_NOT_FOUND", "Provider not found")
         })?;
-        // Signing in with a token the client already holds (Google One Tap, native apps) is
-        // not built yet; Better Auth answers this for providers without ID token support.
-        if self.id_token.is_some() {
+        // A token the client already holds (Google One Tap, native apps) can only be checked
+        // against an OpenID Connect provider's keys; linking with one is not built yet.
+        if self.id_token.is_some() && !provider.uses_nonce() {
             return Err(AuthError::new(
                 StatusCode::NOT_FOUND,
                 "ID_TOKEN_NOT_SUPPORTED",
@@ -106,17 +106,79 @@ impl SocialSignIn {
 /// cookie. A guest who starts it keeps their chats once signed in.
 pub async fn sign_in(
     State(auth): State<Auth>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Body(body): Body<SocialSignIn>,
 ) -> AuthResult<Response> {
     body.check_urls(&auth)?;
     let provider = body.provider(&auth)?;
+    if let Some(id_token) = &body.id_token {
+        let client = Client::from_headers(&headers, ip);
+        return sign_in_with_id_token(&auth, provider, id_token, &headers, &client).await;
+    }
     let mut flow = body.flow(&auth);
     flow.lectern_session = session::current(&auth, &headers)
         .await?
         .filter(|(_, user)| user.is_guest())
         .map(|(session, _)| session.token);
     start(&auth, provider, &body, flow).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct IdToken {
+    token: String,
+    nonce: Option<String>,
+    access_token: Option<String>,
+    refresh_token: Option<String>,
+}
+
+/// `sign-in/social` with `idToken: {token, nonce?, accessToken?, refreshToken?}`: the token
+/// must verify against the provider's keys, issuer and our client id (and `nonce` if given);
+/// then the reader is signed in as after a redirect, with the answer in the body.
+async fn sign_in_with_id_token(
+    auth: &Auth,
+    provider: &Provider,
+    id_token: &Value,
+    headers: &HeaderMap,
+    client: &Client,
+) -> AuthResult<Response> {
+    let given: IdToken = serde_json::from_value(id_token.clone())
+        .map_err(|e| AuthError::validation(format!("[body.idToken] {e}")))?;
+    let tokens = Tokens {
+        id_token: Some(given.token),
+        access_token: given.access_token,
+        refresh_token: given.refresh_token,
+        ..Tokens::default()
+    };
+    let identity = provider.identity(&tokens, given.nonce.as_deref()).await.map_err(|failure| {
+        tracing::info!(provider = provider.id(), error = failure.detail(), "ID token refused");
+        AuthError::new(StatusCode::UNAUTHORIZED, "INVALID_TOKEN", "Invalid token")
+    })?;
+    if identity.email.is_none() {
+        return Err(AuthError::new(
+            StatusCode::UNAUTHORIZED,
+            "USER_EMAIL_NOT_FOUND",
+            "User email not found",
+        ));
+    }
+    let guest = session::current(auth, headers).await?;
+    let signed_in = match accounts::sign_in(auth, provider.id(), &identity, &tokens, client).await?
+    {
+        Ok(signed_in) => signed_in,
+        Err(code) => {
+            let message = code.replace('_', " ");
+            return Err(AuthError::new(StatusCode::UNAUTHORIZED, "OAUTH_LINK_ERROR", message));
+        }
+    };
+    upgrade_guest(auth, Guest::from_current(guest), &signed_in.user).await;
+    let cookies = SessionCookies::issue(auth, &signed_in.session.token, true);
+    let body = serde_json::json!({
+        "redirect": false,
+        "token": signed_in.session.token,
+        "user": crate::wire::UserJson::from(&signed_in.user),
+    });
+    Ok((cookies, Json(body)).into_response())
 }
 
 /// `POST /link-social`: links a provider account to the signed-in reader.
@@ -127,6 +189,13 @@ pub async fn link(
 ) -> AuthResult<Response> {
     body.check_urls(&auth)?;
     let provider = body.provider(&auth)?;
+    if body.id_token.is_some() {
+        return Err(AuthError::new(
+            StatusCode::NOT_FOUND,
+            "ID_TOKEN_NOT_SUPPORTED",
+            "id_token not supported",
+        ));
+    }
     let mut flow = body.flow(&auth);
     flow.link =
         Some(Link { email: current.user.email.clone(), user_id: current.user.id.0.clone() });
