@@ -65,6 +65,8 @@ pub struct AuthConfig {
     pub rate_limit: bool,
     /// Where password-reset mail goes; `None`: the mail flows are not enabled.
     pub mail: Option<crate::mail::Mailer>,
+    /// The words of each mail (`LECTERN_MAIL_TEMPLATES`, `LECTERN_BOOK_TITLE`).
+    pub mail_templates: crate::mail_templates::Templates,
     /// The first wait before a failed mail is tried again; doubled on each failure.
     pub mail_retry: Duration,
     /// Counters in Redis shared by every replica (`REDIS_URL`); else each counts alone.
@@ -124,6 +126,7 @@ impl AuthConfig {
             rate_limit: true,
             mail: None,
             mail_retry: Duration::from_secs(30),
+            mail_templates: crate::mail_templates::Templates::built_in(base_url),
             shared_rate_limits: None,
             trusted_proxies: TrustedProxies::default(),
             hash_workers: workers,

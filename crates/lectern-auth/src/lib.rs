@@ -17,6 +17,7 @@ pub mod guest;
 pub mod ids;
 pub mod jwt;
 pub mod mail;
+pub mod mail_templates;
 pub mod oauth;
 pub mod origin;
 pub mod outbox;

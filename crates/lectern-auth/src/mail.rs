@@ -7,7 +7,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use lettre::message::{Mailbox, Message, header::ContentType};
+use lettre::message::{Mailbox, Message, MultiPart, header::ContentType};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 /// Where mail goes. Cheap to clone.
@@ -41,6 +41,8 @@ pub struct Mail {
     pub to: String,
     pub subject: String,
     pub text: String,
+    /// Sent with the text as `multipart/alternative` when present.
+    pub html: Option<String>,
 }
 
 impl Mailer {
@@ -71,10 +73,12 @@ impl Mailer {
             .message_id(None)
             .from(self.0.from.clone())
             .to(to)
-            .subject(mail.subject)
-            .header(ContentType::TEXT_PLAIN)
-            .body(mail.text)
-            .map_err(|e| format!("message: {e}"))?;
+            .subject(mail.subject);
+        let message = match mail.html {
+            Some(html) => message.multipart(MultiPart::alternative_plain_html(mail.text, html)),
+            None => message.header(ContentType::TEXT_PLAIN).body(mail.text),
+        }
+        .map_err(|e| format!("message: {e}"))?;
         match &self.0.transport {
             Transport::Smtp(smtp) => smtp.send(message).await.map(drop).map_err(|e| e.to_string()),
             Transport::Outbox(files, _) => {

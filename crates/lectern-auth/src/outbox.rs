@@ -46,7 +46,7 @@ impl Outbox {
             recipient: mail.to,
             subject: mail.subject,
             text: mail.text,
-            html: None,
+            html: mail.html,
             attempts: 0,
         };
         self.store.enqueue_mail(&queued, Utc::now()).await?;
@@ -78,8 +78,12 @@ async fn deliver_forever(store: Store, mailer: Mailer, wake: Arc<Notify>, retry:
 }
 
 async fn deliver(store: &Store, mailer: &Mailer, mail: OutboxMail, retry: Duration) {
-    let message =
-        Mail { to: mail.recipient.clone(), subject: mail.subject.clone(), text: mail.text.clone() };
+    let message = Mail {
+        to: mail.recipient.clone(),
+        subject: mail.subject.clone(),
+        text: mail.text.clone(),
+        html: mail.html.clone(),
+    };
     let sent = tokio::time::timeout(LEASE / 2, mailer.send(message))
         .await
         .unwrap_or_else(|_| Err("the mail server did not answer in time".into()));

@@ -234,6 +234,15 @@ impl Config {
             auth.jwt.grace = duration("LECTERN_JWKS_GRACE", &grace)?;
         }
         auth.mail = mailer(&var)?;
+        // Mail names the book; without a title, the site readers know it by.
+        let book = var("LECTERN_BOOK_TITLE").unwrap_or_else(|| {
+            base_url.split_once("://").map_or(base_url.as_str(), |(_, host)| host).to_owned()
+        });
+        auth.mail_templates = match var("LECTERN_MAIL_TEMPLATES") {
+            Some(dir) => lectern_auth::mail_templates::Templates::from_dir(&book, dir.as_ref())
+                .map_err(|e| anyhow::anyhow!("LECTERN_MAIL_TEMPLATES: {e}"))?,
+            None => lectern_auth::mail_templates::Templates::built_in(&book),
+        };
         auth.providers =
             lectern_auth::oauth::config::from_vars(var).map_err(|e| anyhow::anyhow!(e))?;
         if let Some(timeout) = var("LECTERN_OAUTH_TIMEOUT") {

@@ -15,7 +15,7 @@ use super::{check_url, query_map};
 use crate::body::{Body, Field, Kind, Schema};
 use crate::config::DeleteUser;
 use crate::error::{AuthError, AuthResult};
-use crate::mail::Mail;
+use crate::mail_templates::Letter;
 use crate::origin::UrlField;
 use crate::session::{CurrentSession, SessionCookies};
 use crate::state::Auth;
@@ -115,13 +115,8 @@ async fn send_link(
         "{}/api/auth/delete-user/callback?token={token}&callbackURL={callback}",
         auth.config.base_url
     );
-    let mail = Mail {
-        to: current.user.email.clone(),
-        subject: "Confirm deleting your reader account".into(),
-        text: format!(
-            "Someone, hopefully you, asked to delete your reader account and everything in it: your questionnaire answers and all your conversations.\n\nTo delete it, open this link within a day (you must be signed in):\n\n{url}\n\nIf you did not ask for this, ignore this mail: nothing happens without the link.\n"
-        ),
-    };
+    let mail =
+        auth.config.mail_templates.render(Letter::DeleteAccount, &current.user.email, &url, None);
     outbox.send(mail).await
 }
 

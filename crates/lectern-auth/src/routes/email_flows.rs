@@ -19,7 +19,7 @@ use crate::config::EmailVerification;
 use crate::email_token::{self, EmailClaims, TokenError};
 use crate::error::{AuthError, AuthResult};
 use crate::guest::{Guest, upgrade_guest};
-use crate::mail::Mail;
+use crate::mail_templates::Letter;
 use crate::origin::UrlField;
 use crate::session::{self, Client, CurrentSession, SessionCookies};
 use crate::state::Auth;
@@ -30,21 +30,13 @@ fn encode(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, crate::wire::URI_COMPONENT).to_string()
 }
 
-/// What a link asks the reader to do, for the mail's words.
-#[derive(Debug, Clone, Copy)]
-enum Purpose {
-    Verify,
-    ConfirmChange,
-    VerifyNew,
-}
-
 /// Queues a mail to `to` with a link carrying `claims`, back to `callback` (or `/`).
 async fn mail_link(
     auth: &Auth,
     to: &str,
     claims: EmailClaims,
     callback: Option<&str>,
-    purpose: Purpose,
+    letter: Letter,
 ) -> AuthResult<()> {
     let Some(outbox) = &auth.outbox else {
         return Err(not_enabled());
@@ -55,28 +47,8 @@ async fn mail_link(
         "{site}/api/auth/verify-email?token={token}&callbackURL={}",
         encode(callback.unwrap_or("/"))
     );
-    let (subject, text) = match purpose {
-        Purpose::Verify => (
-            "Confirm your email address",
-            format!(
-                "Open this link within an hour to confirm {to} as the address of your reader account at {site}:\n\n{url}\n\nIf you did not create an account, ignore this mail.\n"
-            ),
-        ),
-        Purpose::ConfirmChange => (
-            "Confirm the change of your email address",
-            format!(
-                "Someone, hopefully you, asked to change the address of your reader account at {site} to {}.\n\nIf it was you, open this link within an hour; we then send a last confirmation to the new address:\n\n{url}\n\nIf it was not you, ignore this mail: your address stays as it is.\n",
-                claims.update_to.as_deref().unwrap_or_default()
-            ),
-        ),
-        Purpose::VerifyNew => (
-            "Confirm your new email address",
-            format!(
-                "Open this link within an hour to make {to} the address of your reader account at {site}:\n\n{url}\n"
-            ),
-        ),
-    };
-    outbox.send(Mail { to: to.to_owned(), subject: subject.into(), text }).await
+    let mail = auth.config.mail_templates.render(letter, to, &url, claims.update_to.as_deref());
+    outbox.send(mail).await
 }
 
 fn not_enabled() -> AuthError {
@@ -103,7 +75,7 @@ pub(crate) async fn send_verification(
     if auth.config.email_verification == EmailVerification::Off {
         return Ok(());
     }
-    mail_link(auth, &user.email, verify_claims(user), callback, Purpose::Verify).await
+    mail_link(auth, &user.email, verify_claims(user), callback, Letter::VerifyEmail).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -261,7 +233,7 @@ async fn change_address(
     if claims.request_type.as_deref() == Some("change-email-confirmation") {
         // The current address agreed: now the new one must prove it is the reader's.
         let next = EmailClaims { request_type: Some("change-email-verification".into()), ..claims };
-        mail_link(auth, &update_to, next, callback, Purpose::VerifyNew).await?;
+        mail_link(auth, &update_to, next, callback, Letter::VerifyNewEmail).await?;
         return done(serde_json::json!({ "status": true }), None);
     }
     // A change-email-verification link proved the new address; Better Auth keeps the
@@ -317,16 +289,16 @@ pub async fn change_email(
         tracing::info!(user.id = %user.id, "change of email to an address in use: nothing sent");
         return Ok(done);
     }
-    let (purpose, to, request) = if user.email_verified {
-        (Purpose::ConfirmChange, user.email.clone(), "change-email-confirmation")
+    let (letter, to, request) = if user.email_verified {
+        (Letter::ConfirmEmailChange, user.email.clone(), "change-email-confirmation")
     } else {
-        (Purpose::VerifyNew, new_email.clone(), "change-email-verification")
+        (Letter::VerifyNewEmail, new_email.clone(), "change-email-verification")
     };
     let claims = EmailClaims {
         update_to: Some(new_email),
         request_type: Some(request.into()),
         ..verify_claims(user)
     };
-    mail_link(&auth, &to, claims, body.callback_url.as_deref(), purpose).await?;
+    mail_link(&auth, &to, claims, body.callback_url.as_deref(), letter).await?;
     Ok(done)
 }

@@ -16,7 +16,7 @@ use super::{check_url, email_field, invalid_token, missing_query, query_map, red
 use crate::body::{Body, Field, Kind, Schema};
 use crate::error::{AuthError, AuthResult};
 use crate::ids;
-use crate::mail::Mail;
+use crate::mail_templates::Letter;
 use crate::origin::UrlField;
 use crate::state::Auth;
 use crate::validate;
@@ -79,15 +79,7 @@ pub async fn request_password_reset(
         "{site}/api/auth/reset-password/{token}?callbackURL={}",
         utf8_percent_encode(callback, URI_COMPONENT)
     );
-    let mail = Mail {
-        to: user.email.clone(),
-        subject: "Reset your password".into(),
-        text: format!(
-            "Someone, hopefully you, asked to reset the password of your account at {site}.\n\n\
-             To choose a new password, open this link within an hour:\n{link}\n\n\
-             If it was not you, ignore this mail: your password stays as it is.\n"
-        ),
-    };
+    let mail = auth.config.mail_templates.render(Letter::ResetPassword, &user.email, &link, None);
     outbox.send(mail).await?;
     Ok(sent.into_response())
 }
