@@ -5,7 +5,9 @@
 //!   for any update or delete, whoever makes it (another replica, or a Better Auth server on
 //!   the same database), and every process evicts that user's sessions;
 //! - if the notification connection drops, the whole cache is cleared, since notifications
-//!   may have been missed; entries also expire after a TTL as a last resort.
+//!   may have been missed, and it stays out of use (every check reads the database) until
+//!   `LISTEN` is re-established: a revocation made meanwhile cannot be missed. Entries also
+//!   expire after a TTL as a last resort.
 //!
 //! - a row read from the database is only remembered if nothing was evicted while it was
 //!   being read, so a write (or a notification) that overtakes a read cannot leave the old
@@ -19,7 +21,7 @@
 //! which a replica may still serve the old row.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -37,6 +39,9 @@ pub(crate) struct SessionCache {
     profiles: RwLock<HashMap<String, (bool, Instant)>>,
     /// Bumped by every eviction, so a read that raced one is not remembered.
     evictions: AtomicU64,
+    /// Whether every revocation reaches this cache: always on SQLite (one process), and on
+    /// PostgreSQL only while the notification connection is listening.
+    live: AtomicBool,
 }
 
 #[derive(Debug, Clone)]
@@ -53,11 +58,29 @@ impl SessionCache {
             entries: RwLock::default(),
             profiles: RwLock::default(),
             evictions: AtomicU64::new(0),
+            live: AtomicBool::new(true),
         }
     }
 
     fn enabled(&self) -> bool {
-        !self.ttl.is_zero()
+        !self.ttl.is_zero() && self.live.load(Ordering::SeqCst)
+    }
+
+    /// Whether revocations by other processes reach this cache now.
+    pub(crate) fn is_live(&self) -> bool {
+        self.live.load(Ordering::SeqCst)
+    }
+
+    /// Notifications stopped: forget everything and read the database until they resume.
+    fn suspend(&self) {
+        self.live.store(false, Ordering::SeqCst);
+        self.clear();
+    }
+
+    /// Notifications resumed. Reads that started before are not remembered (the epoch moves).
+    fn resume(&self) {
+        self.clear();
+        self.live.store(true, Ordering::SeqCst);
     }
 
     pub(crate) fn get(&self, token: &str) -> Option<(Session, User)> {
@@ -140,31 +163,57 @@ impl SessionCache {
     }
 }
 
-/// Follows the triggers' notifications until the store is dropped.
+/// How long to wait between attempts to listen again after the connection was lost.
+const RELISTEN_EVERY: Duration = Duration::from_millis(250);
+
+/// Follows the triggers' notifications until the store is dropped. The connection is
+/// re-established explicitly (not by sqlx's implicit reconnect, which does not say when it
+/// is listening again), so the cache is in use exactly while notifications can arrive.
 pub(crate) async fn listen(pool: &sqlx::PgPool, cache: &Arc<SessionCache>) -> sqlx::Result<()> {
-    let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
-    listener.listen(CHANNEL).await?;
+    let first = subscribe(pool).await?;
+    let pool = pool.clone();
     let cache: Weak<SessionCache> = Arc::downgrade(cache);
     tokio::spawn(async move {
+        let mut listener = Some(first);
         loop {
-            let event = listener.try_recv().await;
+            let Some(current) = listener.as_mut() else {
+                if pool.is_closed() {
+                    return;
+                }
+                match subscribe(&pool).await {
+                    Ok(again) => {
+                        let Some(cache) = cache.upgrade() else { return };
+                        cache.resume();
+                        tracing::info!("session notifications resumed; cache back in use");
+                        listener = Some(again);
+                    }
+                    Err(_) => tokio::time::sleep(RELISTEN_EVERY).await,
+                }
+                continue;
+            };
+            let event = current.try_recv().await;
             let Some(cache) = cache.upgrade() else { return };
             match event {
                 Ok(Some(notification)) => cache.evict_user(notification.payload()),
-                // Reconnected: whatever was sent meanwhile is lost.
-                Ok(None) => cache.clear(),
-                // The store was closed (shutdown): nothing more to follow.
                 Err(sqlx::Error::PoolClosed) => return,
-                Err(err) => {
-                    cache.clear();
-                    tracing::warn!(error = %err, "session notifications interrupted; cache cleared");
-                    drop(cache);
-                    tokio::time::sleep(Duration::from_secs(1)).await;
+                // The connection was lost: notifications may be missed until we listen again.
+                Ok(None) | Err(_) => {
+                    cache.suspend();
+                    tracing::warn!(
+                        "session notifications interrupted; cache off until they resume"
+                    );
+                    listener = None;
                 }
             }
         }
     });
     Ok(())
+}
+
+async fn subscribe(pool: &sqlx::PgPool) -> sqlx::Result<sqlx::postgres::PgListener> {
+    let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+    listener.listen(CHANNEL).await?;
+    Ok(listener)
 }
 
 #[cfg(test)]
@@ -220,5 +269,23 @@ mod tests {
         let epoch = cache.epoch();
         cache.put(&session, &user, epoch);
         assert_eq!(cache.get("t1").map(|(s, _)| s.token), Some("t1".to_owned()));
+    }
+
+    #[test]
+    fn without_notifications_nothing_is_served_or_kept() {
+        let cache = SessionCache::new(Duration::from_secs(60));
+        let (session, user) = row("t1");
+        cache.put(&session, &user, cache.epoch());
+        cache.suspend();
+        assert!(cache.get("t1").is_none(), "suspended: every check reads the database");
+        cache.put(&session, &user, cache.epoch());
+        assert!(cache.get("t1").is_none());
+        // A read that started before notifications resumed is not remembered after.
+        let epoch = cache.epoch();
+        cache.resume();
+        cache.put(&session, &user, epoch);
+        assert!(cache.get("t1").is_none());
+        cache.put(&session, &user, cache.epoch());
+        assert!(cache.get("t1").is_some());
     }
 }

@@ -57,11 +57,13 @@ fn sqlite_unavailable(extended: i32) -> bool {
 /// PostgreSQL SQLSTATEs: connection exceptions (08), insufficient resources such as a full
 /// disk or too many connections (53), operator intervention such as a shutdown, a crash or
 /// a statement timeout (57), system errors such as I/O (58), a read-only server (25006, a
-/// standby or a suspended Neon compute), and serialization failures and deadlocks (40).
+/// standby or a suspended Neon compute), a database not accepting connections (55000, as
+/// while it is being restored or moved), and serialization failures and deadlocks (40).
 fn pg_unavailable(sqlstate: &str) -> bool {
     ["08", "53", "57", "58", "40"].iter().any(|class| sqlstate.starts_with(class))
         || sqlstate == "25006"
         || sqlstate == "55P03"
+        || sqlstate == "55000"
 }
 
 #[cfg(test)]
@@ -78,7 +80,7 @@ mod tests {
         for code in [787, 1, 20] {
             assert!(!sqlite_unavailable(code), "{code}");
         }
-        for state in ["53100", "58030", "57P01", "08006", "25006", "40001"] {
+        for state in ["53100", "58030", "57P01", "08006", "25006", "40001", "55000"] {
             assert!(pg_unavailable(state), "{state}");
         }
         // foreign key, unique, syntax, undefined column

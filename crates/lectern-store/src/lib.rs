@@ -158,7 +158,11 @@ impl Store {
     /// keep their own TLS settings (`sslmode=require`, as Neon's URLs carry).
     pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self> {
         let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let mut connect = PgConnectOptions::from_str(url)?.application_name("lectern");
+            let mut connect = PgConnectOptions::from_str(url)?;
+            // `lectern` in pg_stat_activity, unless the URL names the replica itself.
+            if !url.contains("application_name=") {
+                connect = connect.application_name("lectern");
+            }
             // TLS when the URL asks (`sslmode=require`, as Neon's URLs do). Without a say, a
             // remote server gets libpq's `prefer`; a server on this host gets plain TCP, since
             // TLS over loopback protects nothing and cost a fifth of the database path's CPU.
@@ -221,6 +225,12 @@ impl Store {
             Pool::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
         }
         Ok(())
+    }
+
+    /// Whether sessions revoked by other processes reach this one's cache now (always true
+    /// on SQLite, or with the cache off); false while PostgreSQL notifications are down.
+    pub fn revocations_live(&self) -> bool {
+        self.cache.is_live()
     }
 
     /// One round trip, for readiness checks.

@@ -11,7 +11,11 @@ use lectern_testkit::{Backend, TestClient, TestDb};
 use serde_json::Value;
 
 async fn replica(db: &TestDb) -> (Auth, TestClient) {
-    let store = Store::connect(&db.url, &StoreOptions::default()).await.expect("connect");
+    replica_at(&db.url).await
+}
+
+async fn replica_at(url: &str) -> (Auth, TestClient) {
+    let store = Store::connect(url, &StoreOptions::default()).await.expect("connect");
     store.migrate().await.expect("migrate");
     let mut config = AuthConfig::development(ORIGIN, Secret::new(SECRET));
     config.rate_limit = false;
@@ -114,4 +118,60 @@ async fn a_profile_made_on_one_replica_opens_the_gate_on_every_other() {
     }
     assert!(opened, "B learnt of the profile within 2 s");
     b.get("/api/chats").send().await.assert_ok();
+}
+
+/// Polls (bounded, 5 s) until `store`'s cache is, or is not, following notifications.
+async fn until_revocations_live(auth: &Auth, live: bool) {
+    for _ in 0..500 {
+        if auth.store.revocations_live() == live {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("revocations_live() did not become {live} within 5 s");
+}
+
+/// What PostgreSQL restarting (or Neon resuming) does to one replica: while its `LISTEN`
+/// connection is gone and cannot come back, a sign-out on another replica must not leave the
+/// old session served from its cache (it answers 503 rather than a stale 200); once it
+/// listens again, the cache is back in use and revocations reach it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_cut_off_from_notifications_never_serves_a_cached_session() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let (_, a) = replica(&db).await;
+    let separator = if db.url.contains('?') { '&' } else { '?' };
+    let (b_auth, b) = replica_at(&format!("{}{separator}application_name=lectern_b", db.url)).await;
+    sign_up(&a).await;
+    b.set_cookie("better-auth.session_token", &token_of(&a));
+    assert!(session(&b).await.is_object(), "B caches the session");
+    assert!(b_auth.store.revocations_live());
+
+    // B loses every connection and may open none: its listener cannot come back.
+    let (server, name) = db.url.rsplit_once('/').expect("a database URL");
+    let name = name.split('?').next().expect("name").to_owned();
+    // From another database: PostgreSQL refuses to disallow connections to the current one.
+    let admin = sqlx::PgPool::connect(&format!("{server}/postgres")).await.expect("admin");
+    let set = |allow: bool| format!(r#"ALTER DATABASE "{name}" ALLOW_CONNECTIONS {allow}"#);
+    sqlx::query(&set(false)).execute(&admin).await.expect("refuse connections");
+    let cut = format!(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND application_name = 'lectern_b') t"
+    );
+    let (cut_count,): (i64,) = sqlx::query_as(&cut).fetch_one(&admin).await.expect("terminate B");
+    assert!(cut_count >= 2, "B's listener and pool were cut ({cut_count})");
+    until_revocations_live(&b_auth, false).await;
+
+    // Signed out on A: B has missed the notification, and must not answer from its cache.
+    a.post("/api/auth/sign-out").json(&serde_json::json!({})).send().await.assert_ok();
+    let res = b.get("/api/auth/get-session").send().await;
+    res.assert_error(503, "STORAGE_UNAVAILABLE");
+
+    sqlx::query(&set(true)).execute(&admin).await.expect("allow connections");
+    until_revocations_live(&b_auth, true).await;
+    assert!(session(&b).await.is_null(), "back, B reads that the session is gone");
+    sign_up(&a).await;
+    b.set_cookie("better-auth.session_token", &token_of(&a));
+    assert!(session(&b).await.is_object());
+    a.post("/api/auth/sign-out").json(&serde_json::json!({})).send().await.assert_ok();
+    eventually_signed_out(&b).await;
+    admin.close().await;
 }
