@@ -2,7 +2,9 @@
 //! fails (a full disk, a read-only file system, an unreachable server) and one line when it
 //! recovers, instead of an error per request.
 
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use crate::{Result, StoreError};
 
@@ -12,7 +14,24 @@ pub(crate) struct Health {
     failing: AtomicBool,
 }
 
+/// During an episode, how long a query may wait (mostly for a connection) before it is
+/// answered as unavailable, instead of the pool's full acquire timeout: readers get their
+/// 503 quickly while the database is known to be down.
+pub(crate) const FAIL_FAST: Duration = Duration::from_millis(1500);
+
 impl Health {
+    /// Runs `query`, bounded by [`FAIL_FAST`] while an episode lasts. The bound applies only
+    /// to futures that are safe to cancel (a pooled query, a connection acquisition).
+    pub(crate) async fn bounded<T>(
+        &self,
+        query: impl Future<Output = sqlx::Result<T>>,
+    ) -> sqlx::Result<T> {
+        if !self.failing.load(Ordering::Relaxed) {
+            return query.await;
+        }
+        tokio::time::timeout(FAIL_FAST, query).await.unwrap_or(Err(sqlx::Error::PoolTimedOut))
+    }
+
     /// The outcome of a query that only reads. Reads may work while writes cannot (a full
     /// disk), so a successful read does not end an episode.
     pub(crate) fn read<T>(&self, result: sqlx::Result<T>) -> Result<T> {

@@ -74,7 +74,9 @@ pub(crate) use with_pool;
 /// nothing about whether writes work again.
 macro_rules! read {
     ($store:expr, |$p:ident| $body:expr) => {
-        $store.health.read($crate::with_pool!($store, |$p| $body))
+        $store
+            .health
+            .read($store.health.bounded(async { $crate::with_pool!($store, |$p| $body) }).await)
     };
 }
 pub(crate) use read;
@@ -84,13 +86,20 @@ pub(crate) use read;
 /// through [`transaction!`] instead.
 macro_rules! modify {
     ($store:expr, |$p:ident| $body:expr) => {
-        $store.health.write(match &$store.pool {
-            $crate::Pool::Sqlite($p) => {
-                let _turn = $store.sqlite_writer.lock().await;
-                $body
-            }
-            $crate::Pool::Postgres($p) => $body,
-        })
+        $store.health.write(
+            $store
+                .health
+                .bounded(async {
+                    match &$store.pool {
+                        $crate::Pool::Sqlite($p) => {
+                            let _turn = $store.sqlite_writer.lock().await;
+                            $body
+                        }
+                        $crate::Pool::Postgres($p) => $body,
+                    }
+                })
+                .await,
+        )
     };
 }
 pub(crate) use modify;

@@ -148,16 +148,16 @@ macro_rules! transaction {
         let result = match &$store.pool {
             $crate::Pool::Sqlite(pool) => {
                 let _turn = $store.sqlite_writer.lock().await;
-                $crate::tx::transaction!(@run sqlx::Sqlite, pool, "BEGIN IMMEDIATE", |$tx| $body)
+                $crate::tx::transaction!(@run $store, sqlx::Sqlite, pool, "BEGIN IMMEDIATE", |$tx| $body)
             }
             $crate::Pool::Postgres(pool) => {
-                $crate::tx::transaction!(@run sqlx::Postgres, pool, "BEGIN", |$tx| $body)
+                $crate::tx::transaction!(@run $store, sqlx::Postgres, pool, "BEGIN", |$tx| $body)
             }
         };
         $store.health.write(result)
     }};
-    (@run $db:ty, $pool:expr, $begin:literal, |$tx:ident| $body:expr) => {
-        match $crate::tx::Tx::<$db>::begin($pool, $begin).await {
+    (@run $store:expr, $db:ty, $pool:expr, $begin:literal, |$tx:ident| $body:expr) => {
+        match $store.health.bounded($crate::tx::Tx::<$db>::begin($pool, $begin)).await {
             Ok(mut $tx) => {
                 let out = async { $body }.await;
                 $tx.finish(out).await
