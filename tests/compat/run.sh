@@ -23,6 +23,10 @@
 #   idp: tests/idp/server.mjs, an OIDC provider (/oidc) and a GitHub stand-in (/github)
 #   lectern-social, peer-social: github, google and a generic OIDC provider "campus", all
 #     at the idp (the peer patched with peer-social.mjs)                       social
+#   lectern-verify (LECTERN_EMAIL_VERIFICATION=optional, LECTERN_DELETE_USER=mail, SMTP to
+#     aiosmtpd), peer-verify (patched with peer-lifecycle.mjs, mail as JSON lines),
+#   lectern-required, peer-required (the same with verification required),
+#   lectern-cross-verify: Lectern on peer-verify's database                  lifecycle
 # Logs, test output, transcripts: ${ARTIFACTS:-/tmp}/compat-logs (replaced on each run).
 # On exit, whatever happened, it stops those servers (by PID) and drops those databases.
 #
@@ -131,11 +135,15 @@ DB_LECTERN="compat_${RUN_ID}_lectern" DB_PEER="compat_${RUN_ID}_peer" DB_SHARED=
 DB_JWT="compat_${RUN_ID}_jwt" DB_JWT_ROTATE="compat_${RUN_ID}_jwt_rotate" DB_JWT_PEER="compat_${RUN_ID}_jwt_peer"
 DB_SPLIT="compat_${RUN_ID}_split" DB_MAIL="compat_${RUN_ID}_mail" DB_PEER_MAIL="compat_${RUN_ID}_peer_mail"
 DB_SOCIAL="compat_${RUN_ID}_social" DB_PEER_SOCIAL="compat_${RUN_ID}_peer_social"
+DB_VERIFY="compat_${RUN_ID}_verify" DB_PEER_VERIFY="compat_${RUN_ID}_peer_verify"
+DB_REQUIRED="compat_${RUN_ID}_required" DB_PEER_REQUIRED="compat_${RUN_ID}_peer_required"
 create_dbs "$DB_LECTERN" "$DB_PEER" "$DB_SHARED" "$DB_JWT" "$DB_JWT_ROTATE" "$DB_JWT_PEER" "$DB_SPLIT" \
-  "$DB_MAIL" "$DB_PEER_MAIL" "$DB_SOCIAL" "$DB_PEER_SOCIAL"
+  "$DB_MAIL" "$DB_PEER_MAIL" "$DB_SOCIAL" "$DB_PEER_SOCIAL" "$DB_VERIFY" "$DB_PEER_VERIFY" "$DB_REQUIRED" \
+  "$DB_PEER_REQUIRED"
 names=(lectern_sqlite lectern_pg peer cross_peer cross_lectern peer_rl lectern_rl
   jwt_lectern jwt_es256 jwt_rs256 jwt_rotate fastapi jwt_peer auth_split api_split api_peer
-  smtp lectern_mail peer_mail idp lectern_social peer_social)
+  smtp lectern_mail peer_mail idp lectern_social peer_social
+  lectern_verify peer_verify lectern_required peer_required lectern_cross_verify)
 mapfile -t PORTS < <(node lib/free-ports.mjs ${#names[@]})
 ((${#PORTS[@]} == ${#names[@]})) || die "could not pick free ports"
 url() { echo "http://127.0.0.1:$1"; }
@@ -162,6 +170,7 @@ start_lectern_with() { # name database-url [VAR=value...] [-- serve-args...]
     -u LECTERN_GITHUB_API_URL -u GOOGLE_CLIENT_ID -u GOOGLE_CLIENT_SECRET -u LECTERN_GOOGLE_DISCOVERY_URL \
     -u LECTERN_OIDC_PROVIDERS -u LECTERN_OIDC_CAMPUS_DISCOVERY_URL -u LECTERN_OIDC_CAMPUS_CLIENT_ID \
     -u LECTERN_OIDC_CAMPUS_CLIENT_SECRET -u LECTERN_OIDC_CAMPUS_SCOPES -u LECTERN_OIDC_CAMPUS_NAME \
+    -u LECTERN_EMAIL_VERIFICATION -u LECTERN_DELETE_USER -u LECTERN_BOOK_TITLE -u LECTERN_MAIL_TEMPLATES \
     DATABASE_URL="$db" BETTER_AUTH_SECRET="$SECRET" BETTER_AUTH_URL="$(url "${PORT[$name]}")" \
     LECTERN_RATE_LIMIT=off LECTERN_TRUSTED_PROXIES=127.0.0.1 NO_COLOR=1 \
     LECTERN_INDEX_DIR="${COMPAT_INDEX_DIR:-/tmp/lectern-compat-index}" ${extra[@]+"${extra[@]}"} \
@@ -314,9 +323,37 @@ with_social_peer_env() { # run.sh-function args...: runs it with the social peer
 }
 with_social_peer_env migrate_peer peer_social "$PG_BASE/$DB_PEER_SOCIAL" "$WORK/peer-social"
 with_social_peer_env start_peer peer_social "$PG_BASE/$DB_PEER_SOCIAL" 0 "$WORK/peer-social"
+# lifecycle.test.mjs: email verification, change of email and deletion by mail. Lectern sends
+# to the aiosmtpd above; its verification mode is one per process, hence two pairs.
+LIFECYCLE_SMTP=(LECTERN_SMTP_URL="smtp://127.0.0.1:${PORT[smtp]}" LECTERN_MAIL_FROM="Compat Book <book@example.com>")
+start_lectern_with lectern_verify "$PG_BASE/$DB_VERIFY" "${LIFECYCLE_SMTP[@]}" \
+  LECTERN_EMAIL_VERIFICATION=optional LECTERN_DELETE_USER=mail
+start_lectern_with lectern_required "$PG_BASE/$DB_REQUIRED" "${LIFECYCLE_SMTP[@]}" \
+  LECTERN_EMAIL_VERIFICATION=required LECTERN_DELETE_USER=mail
+# The peers: Better Auth's emailVerification, user.changeEmail and user.deleteUser options from
+# peer-lifecycle.mjs, in the mode PEER_LIFECYCLE_MODE says, each writing its own outbox.
+mkdir "$WORK/peer-lifecycle" && cp "$WORK/peer/package.json" "$HERE/peer-lifecycle.mjs" "$WORK/peer-lifecycle/" &&
+  ln -s "$WORK/peer/node_modules" "$WORK/peer-lifecycle/node_modules"
+sed -e 's|import { jwt, bearer, anonymous } from "better-auth/plugins";|&\nimport { lifecycle } from "./peer-lifecycle.mjs";|' \
+  -e 's|emailAndPassword: { enabled: true },|emailAndPassword: { enabled: true, requireEmailVerification: lifecycle.requireEmailVerification },\n  emailVerification: lifecycle.emailVerification,|' \
+  -e 's|user: { additionalFields: |user: { ...lifecycle.user, additionalFields: |' \
+  "$WORK/peer/server.mjs" >"$WORK/peer-lifecycle/server.mjs"
+for want in 'from "./peer-lifecycle.mjs"' 'requireEmailVerification: lifecycle' '^  emailVerification: lifecycle.emailVerification,$' \
+  'user: { \.\.\.lifecycle\.user, additionalFields'; do
+  grep -q "$want" "$WORK/peer-lifecycle/server.mjs" || die "the peer's server.mjs changed: could not add the lifecycle options ($want)"
+done
+with_lifecycle_peer_env() { # optional|required run.sh-function args...
+  local -x PEER_LIFECYCLE_MODE=$1 PEER_OUTBOX="$WORK/peer-lifecycle/outbox-$1.jsonl"
+  shift
+  "$@"
+}
+with_lifecycle_peer_env optional migrate_peer peer_verify "$PG_BASE/$DB_PEER_VERIFY" "$WORK/peer-lifecycle"
+with_lifecycle_peer_env optional start_peer peer_verify "$PG_BASE/$DB_PEER_VERIFY" 0 "$WORK/peer-lifecycle"
+with_lifecycle_peer_env required migrate_peer peer_required "$PG_BASE/$DB_PEER_REQUIRED" "$WORK/peer-lifecycle"
+with_lifecycle_peer_env required start_peer peer_required "$PG_BASE/$DB_PEER_REQUIRED" 0 "$WORK/peer-lifecycle"
 for n in lectern_sqlite lectern_pg peer cross_peer peer_rl lectern_rl \
   jwt_lectern jwt_rotate jwt_es256 jwt_rs256 auth_split jwt_peer lectern_mail peer_mail \
-  lectern_social peer_social; do wait_ready "$n"; done
+  lectern_social peer_social lectern_verify peer_verify lectern_required peer_required; do wait_ready "$n"; done
 node -e '
   const net = require("net"), [port, pid] = process.argv.slice(1).map(Number);
   (async () => {
@@ -357,7 +394,12 @@ fi
 # Lectern chooses its password format at start-up from the database's contents.
 node lib/seed-user.mjs "$(url "${PORT[cross_peer]}")" || die "seeding the shared database failed"
 start_lectern cross_lectern "$PG_BASE/$DB_SHARED"
+# The same for the lifecycle's Lectern on peer-verify's database (links minted by one server
+# followed on the other).
+node lib/seed-user.mjs "$(url "${PORT[peer_verify]}")" || die "seeding peer-verify's database failed"
+start_lectern_with lectern_cross_verify "$PG_BASE/$DB_PEER_VERIFY" "${LIFECYCLE_SMTP[@]}" LECTERN_EMAIL_VERIFICATION=optional
 wait_ready cross_lectern
+wait_ready lectern_cross_verify
 
 # ---------------------------------------------------------------- tests
 step "running tests"
@@ -372,6 +414,9 @@ SBS_PEER_URL=$(url "${PORT[peer]}") SBS_LECTERN_URL=$(url "${PORT[lectern_pg]}")
 export DOCS_CLIENT_URL=$(url "${PORT[lectern_pg]}")
 export OTT_TARGETS="lectern=$(url "${PORT[lectern_mail]}"),peer=$(url "${PORT[peer_mail]}")"
 export SOCIAL_TARGETS="lectern=$(url "${PORT[lectern_social]}"),peer=$(url "${PORT[peer_social]}")" SOCIAL_IDP_URL=$IDP_URL
+export LIFECYCLE_TARGETS="lectern=$(url "${PORT[lectern_verify]}")|maildir:$WORK/maildir,peer=$(url "${PORT[peer_verify]}")|jsonl:$WORK/peer-lifecycle/outbox-optional.jsonl"
+export LIFECYCLE_REQUIRED_TARGETS="lectern=$(url "${PORT[lectern_required]}")|maildir:$WORK/maildir,peer=$(url "${PORT[peer_required]}")|jsonl:$WORK/peer-lifecycle/outbox-required.jsonl"
+export LIFECYCLE_CROSS_TARGETS="peer=$(url "${PORT[peer_verify]}")|jsonl:$WORK/peer-lifecycle/outbox-optional.jsonl,lectern=$(url "${PORT[lectern_cross_verify]}")|maildir:$WORK/maildir"
 export MAIL_TARGETS="lectern=$(url "${PORT[lectern_mail]}")|maildir:$WORK/maildir,peer=$(url "${PORT[peer_mail]}")|jsonl:$WORK/peer-mail/outbox.jsonl"
 export LECTERN_BIN JWT_LECTERN_URL JWT_ES256_URL JWT_RS256_URL JWT_ROTATE_URL JWT_ROTATE_DATABASE_URL \
   JWT_SECRET JWT_FASTAPI_URL JWT_FASTAPI_LOG JWT_PYTHON JWT_PEER_URL JWT_AUTH_ROLE_URL \
@@ -388,7 +433,7 @@ set +e
 # --test-timeout bounds each test; `bounded` also catches a file that never exits.
 bounded 900 node --test --test-reporter=spec --test-timeout=180000 \
   client-flow.test.mjs cross-server.test.mjs side-by-side.test.mjs jwt.test.mjs password-reset.test.mjs \
-  one-time-token.test.mjs docs-client.test.mjs social.test.mjs 2>&1 | tee "$LOGS/tests.txt"
+  one-time-token.test.mjs docs-client.test.mjs social.test.mjs lifecycle.test.mjs 2>&1 | tee "$LOGS/tests.txt"
 status=${PIPESTATUS[0]}
 set -e
 step "tests $([[ $status == 0 ]] && echo passed || echo FAILED); artifacts in $LOGS"
