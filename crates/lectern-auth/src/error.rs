@@ -107,12 +107,17 @@ impl IntoResponse for AuthError {
                 res.headers_mut().insert("x-retry-after", HeaderValue::from(retry_after));
                 res
             }
-            Self::Busy => unavailable(
-                "SERVER_BUSY",
-                "The server is busy signing other readers in. Please try again.",
-                "1",
-            ),
+            Self::Busy => {
+                metrics::counter!("lectern_shed_total", "reason" => "password_hashing")
+                    .increment(1);
+                unavailable(
+                    "SERVER_BUSY",
+                    "The server is busy signing other readers in. Please try again.",
+                    "1",
+                )
+            }
             Self::StorageUnavailable(detail) => {
+                metrics::counter!("lectern_shed_total", "reason" => "storage").increment(1);
                 tracing::debug!(error = %detail, "storage unavailable");
                 unavailable(
                     "STORAGE_UNAVAILABLE",

@@ -50,6 +50,7 @@ impl Outbox {
             attempts: 0,
         };
         self.store.enqueue_mail(&queued, Utc::now()).await?;
+        metrics::counter!("lectern_mail_total", "outcome" => "queued").increment(1);
         self.wake.notify_one();
         Ok(())
     }
@@ -87,6 +88,8 @@ async fn deliver(store: &Store, mailer: &Mailer, mail: OutboxMail, retry: Durati
     let sent = tokio::time::timeout(LEASE / 2, mailer.send(message))
         .await
         .unwrap_or_else(|_| Err("the mail server did not answer in time".into()));
+    let outcome = if sent.is_ok() { "delivered" } else { "failed" };
+    metrics::counter!("lectern_mail_total", "outcome" => outcome).increment(1);
     let recorded = match sent {
         Ok(()) => store.mail_delivered(&mail.id).await,
         Err(error) => reschedule(store, &mail, &error, retry).await,

@@ -242,6 +242,11 @@ impl Store {
         self.cache.is_live()
     }
 
+    /// Connections the pool holds, and how many of them are idle.
+    pub fn pool_stats(&self) -> (u32, usize) {
+        with_pool!(self, |p| (p.size(), p.num_idle()))
+    }
+
     /// One round trip, for readiness checks.
     pub async fn ping(&self) -> Result<()> {
         read!(self, |p| sqlx::query("SELECT 1").execute(p).await.map(|_| ()))

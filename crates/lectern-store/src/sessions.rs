@@ -34,8 +34,10 @@ impl Store {
     /// authenticated request. Expiry is the caller's to judge.
     pub async fn find_session(&self, token: &str) -> Result<Option<(Session, User)>> {
         if let Some(hit) = self.cache.get(token) {
+            metrics::counter!("lectern_session_cache_total", "result" => "hit").increment(1);
             return Ok(Some(hit));
         }
+        metrics::counter!("lectern_session_cache_total", "result" => "miss").increment(1);
         let epoch = self.cache.epoch();
         // Built once: this is the hottest query in the server.
         static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();

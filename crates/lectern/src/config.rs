@@ -37,6 +37,8 @@ pub struct Config {
     pub book: crate::book::BookConfig,
     /// `REDIS_URL`: where replicas share their rate-limit counters.
     pub redis: Option<RedisConfig>,
+    /// `LECTERN_METRICS_ADDR`: serve `/metrics` there only, not on the main port.
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 /// `LECTERN_SMTP_URL` with `LECTERN_MAIL_FROM`, or `LECTERN_MAIL_OUTBOX` (a directory of
@@ -307,6 +309,11 @@ impl Config {
             verify,
             questionnaire,
             book: crate::book::BookConfig::from_vars(vars)?,
+            metrics_addr: var("LECTERN_METRICS_ADDR")
+                .map(|a| {
+                    a.parse().context("LECTERN_METRICS_ADDR must be an address like 127.0.0.1:9464")
+                })
+                .transpose()?,
             redis: var("REDIS_URL").map(|url| RedisConfig {
                 url,
                 prefix: var("LECTERN_REDIS_PREFIX").unwrap_or_else(|| "lectern:".to_owned()),

@@ -5,6 +5,7 @@ pub mod book;
 pub mod config;
 mod health;
 pub mod keys;
+pub mod metrics;
 mod middleware;
 pub mod router;
 pub mod serve;

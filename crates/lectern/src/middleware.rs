@@ -36,25 +36,27 @@ pub fn reader_api(routes: Router<Api>, api: &Api) -> Router<Api> {
 
 /// Tracing and CORS around everything.
 pub fn stack(app: Router, trusted: TrustedOrigins) -> Router {
-    app.layer(axum::middleware::from_fn_with_state(Arc::new(trusted), cors)).layer(
-        TraceLayer::new_for_http()
-            // The path only: query strings can carry tokens, and headers carry cookies.
-            .make_span_with(|req: &Request| {
-                let path = loggable_path(req.uri().path());
-                tracing::debug_span!("request", method = %req.method(), path = %path)
-            })
-            .on_request(())
-            // Errors log themselves where they are made (AuthError, ApiError), with their
-            // cause; a deliberate 503 under load is not a failure worth a line per request.
-            .on_failure(())
-            .on_response(|res: &Response, latency: Duration, _: &tracing::Span| {
-                tracing::debug!(
-                    status = res.status().as_u16(),
-                    latency_us = latency.as_micros() as u64,
-                    "response"
-                );
-            }),
-    )
+    app.layer(axum::middleware::from_fn(crate::metrics::track))
+        .layer(axum::middleware::from_fn_with_state(Arc::new(trusted), cors))
+        .layer(
+            TraceLayer::new_for_http()
+                // The path only: query strings can carry tokens, and headers carry cookies.
+                .make_span_with(|req: &Request| {
+                    let path = loggable_path(req.uri().path());
+                    tracing::debug_span!("request", method = %req.method(), path = %path)
+                })
+                .on_request(())
+                // Errors log themselves where they are made (AuthError, ApiError), with their
+                // cause; a deliberate 503 under load is not a failure worth a line per request.
+                .on_failure(())
+                .on_response(|res: &Response, latency: Duration, _: &tracing::Span| {
+                    tracing::debug!(
+                        status = res.status().as_u16(),
+                        latency_us = latency.as_micros() as u64,
+                        "response"
+                    );
+                }),
+        )
 }
 
 /// A path as the log may show it: a password-reset link's token is a password for an hour.

@@ -183,6 +183,18 @@ pub async fn run(addr: SocketAddr, role: Role, mut config: Config) -> anyhow::Re
             (crate::router::api_role(api, site, store.clone(), trusted), store)
         }
     };
+    let app = match config.metrics_addr {
+        None => app.merge(crate::metrics::routes(store.clone())),
+        Some(metrics_addr) => {
+            let listener = TcpListener::bind(metrics_addr).await.with_context(|| {
+                format!("cannot listen on {metrics_addr} (LECTERN_METRICS_ADDR)")
+            })?;
+            tracing::info!(addr = %metrics_addr, "metrics on their own port");
+            let metrics = crate::metrics::routes(store.clone());
+            tokio::spawn(async move { axum::serve(listener, metrics).await });
+            app
+        }
+    };
     let listener =
         TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(addr = %listener.local_addr()?, "lectern listening");

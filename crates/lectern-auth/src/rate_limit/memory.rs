@@ -52,7 +52,7 @@ mod tests {
     #[test]
     fn the_window_runs_from_the_last_allowed_request() {
         let counters = MemoryCounters::default();
-        let rule = Rule { window: Duration::from_secs(10), max: 3, shared: false };
+        let rule = Rule { name: "test", window: Duration::from_secs(10), max: 3, shared: false };
         let t0 = Instant::now();
         for i in 0..3 {
             assert_eq!(counters.count("a", rule, t0 + Duration::from_secs(i)), None);

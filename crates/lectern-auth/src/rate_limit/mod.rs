@@ -131,22 +131,24 @@ fn rule(path: &str) -> Rule {
         ["/request-password-reset", "/send-verification-email", "/forget-password", "/delete-user"];
     // Asking the tutor costs a model call: a question every few seconds is a fast reader.
     if path.starts_with("/api/chats/") && path.ends_with("/messages") {
-        Rule { window: MINUTE, max: 20, shared: true }
+        Rule { name: "tutor", window: MINUTE, max: 20, shared: true }
     } else if path == "/sign-in/social/continue" {
         // Only sends a browser on to the provider: its sign-in/social was counted already.
-        Rule { window: TEN_S, max: 100, shared: false }
+        Rule { name: "default", window: TEN_S, max: 100, shared: false }
     } else if strict.iter().any(|p| path.starts_with(p)) {
-        Rule { window: TEN_S, max: 3, shared: true }
+        Rule { name: "sign-in", window: TEN_S, max: 3, shared: true }
     } else if mail.iter().any(|p| path.starts_with(p)) {
-        Rule { window: MINUTE, max: 3, shared: true }
+        Rule { name: "mail", window: MINUTE, max: 3, shared: true }
     } else {
-        Rule { window: TEN_S, max: 100, shared: false }
+        Rule { name: "default", window: TEN_S, max: 100, shared: false }
     }
 }
 
 /// A window and the most requests it allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Rule {
+    /// For the `lectern_rate_limited_total` metric.
+    name: &'static str,
     window: Duration,
     max: u32,
     /// Counted in Redis when there is one. These limits stop guessing passwords and spending
@@ -182,9 +184,12 @@ impl RateLimiter {
         let retry_after = in_redis.unwrap_or_else(|| self.memory.count(&key, rule, Instant::now()));
         match retry_after {
             None => Ok(()),
-            Some(wait) => Err(AuthError::RateLimited {
-                retry_after: (wait.as_secs_f64().ceil() as u64).max(1),
-            }),
+            Some(wait) => {
+                metrics::counter!("lectern_rate_limited_total", "rule" => rule.name).increment(1);
+                Err(AuthError::RateLimited {
+                    retry_after: (wait.as_secs_f64().ceil() as u64).max(1),
+                })
+            }
         }
     }
 }
