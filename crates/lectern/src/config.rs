@@ -39,6 +39,8 @@ pub struct Config {
     pub redis: Option<RedisConfig>,
     /// `LECTERN_METRICS_ADDR`: serve `/metrics` there only, not on the main port.
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// `LECTERN_METRICS=off`: no `/metrics`, and requests are not counted.
+    pub metrics: bool,
 }
 
 /// `LECTERN_SMTP_URL` with `LECTERN_MAIL_FROM`, or `LECTERN_MAIL_OUTBOX` (a directory of
@@ -309,6 +311,11 @@ impl Config {
             verify,
             questionnaire,
             book: crate::book::BookConfig::from_vars(vars)?,
+            metrics: match var("LECTERN_METRICS").as_deref() {
+                None | Some("on") => true,
+                Some("off") => false,
+                Some(other) => bail!("LECTERN_METRICS must be on or off, not {other:?}"),
+            },
             metrics_addr: var("LECTERN_METRICS_ADDR")
                 .map(|a| {
                     a.parse().context("LECTERN_METRICS_ADDR must be an address like 127.0.0.1:9464")

@@ -4,6 +4,7 @@
 //! `metrics` facade (session cache hits, rate-limit refusals, shed load, mail).
 
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -35,9 +36,19 @@ fn handle() -> &'static PrometheusHandle {
     })
 }
 
+static OFF: AtomicBool = AtomicBool::new(false);
+
+/// `LECTERN_METRICS=off`: requests are neither counted nor timed.
+pub fn turn_off() {
+    OFF.store(true, Ordering::Relaxed);
+}
+
 /// Counts and times every request, labelled by its route template (never the raw path:
 /// paths carry ids and tokens).
 pub async fn track(req: Request, next: Next) -> Response {
+    if OFF.load(Ordering::Relaxed) {
+        return next.run(req).await;
+    }
     let _ = handle();
     let route = req
         .extensions()

@@ -184,6 +184,10 @@ pub async fn run(addr: SocketAddr, role: Role, mut config: Config) -> anyhow::Re
         }
     };
     let app = match config.metrics_addr {
+        _ if !config.metrics => {
+            crate::metrics::turn_off();
+            app
+        }
         None => app.merge(crate::metrics::routes(store.clone())),
         Some(metrics_addr) => {
             let listener = TcpListener::bind(metrics_addr).await.with_context(|| {
