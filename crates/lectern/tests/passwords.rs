@@ -30,6 +30,8 @@ fn config(db: &TestDb, password_hash: Option<HashAlgorithm>) -> Config {
         book: lectern::book::BookConfig::from_vars(&std::collections::HashMap::new())
             .expect("defaults"),
         redis: None,
+        metrics: true,
+        metrics_addr: None,
     }
 }
 
