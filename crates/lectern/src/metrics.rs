@@ -3,12 +3,13 @@
 //! requests in flight, the database pool, and what the other crates count through the
 //! `metrics` facade (session cache hits, rate-limit refusals, shed load, mail).
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::header;
+use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use lectern_store::Store;
@@ -43,6 +44,54 @@ pub fn turn_off() {
     OFF.store(true, Ordering::Relaxed);
 }
 
+/// The metric handles of one route and method, made on its first request: the registry's
+/// lookup (building a key from its labels) costs a tenth of a cached session check, so the
+/// hot path reuses handles and allocates nothing.
+struct RouteMetrics {
+    route: String,
+    method: String,
+    latency: metrics::Histogram,
+    by_status: RwLock<HashMap<u16, metrics::Counter>>,
+}
+
+impl RouteMetrics {
+    fn counter(&self, status: u16) -> metrics::Counter {
+        if let Some(c) = self.by_status.read().unwrap_or_else(|e| e.into_inner()).get(&status) {
+            return c.clone();
+        }
+        let labels = [
+            ("route", self.route.clone()),
+            ("method", self.method.clone()),
+            ("status", status.to_string()),
+        ];
+        let counter = metrics::counter!("lectern_http_requests_total", &labels);
+        let mut by_status = self.by_status.write().unwrap_or_else(|e| e.into_inner());
+        by_status.entry(status).or_insert(counter).clone()
+    }
+}
+
+type Routes = HashMap<Method, HashMap<Box<str>, Arc<RouteMetrics>>>;
+
+fn route_metrics(method: &Method, route: &str) -> Arc<RouteMetrics> {
+    static ROUTES: OnceLock<RwLock<Routes>> = OnceLock::new();
+    let routes = ROUTES.get_or_init(RwLock::default);
+    let known = routes.read().unwrap_or_else(|e| e.into_inner());
+    if let Some(found) = known.get(method).and_then(|r| r.get(route)) {
+        return Arc::clone(found);
+    }
+    drop(known);
+    let labels = [("route", route.to_owned()), ("method", method.as_str().to_owned())];
+    let made = Arc::new(RouteMetrics {
+        route: route.to_owned(),
+        method: method.as_str().to_owned(),
+        latency: metrics::histogram!("lectern_http_request_duration_seconds", &labels),
+        by_status: RwLock::default(),
+    });
+    let mut routes = routes.write().unwrap_or_else(|e| e.into_inner());
+    let entry = routes.entry(method.clone()).or_default().entry(route.into()).or_insert(made);
+    Arc::clone(entry)
+}
+
 /// Counts and times every request, labelled by its route template (never the raw path:
 /// paths carry ids and tokens).
 pub async fn track(req: Request, next: Next) -> Response {
@@ -50,23 +99,30 @@ pub async fn track(req: Request, next: Next) -> Response {
         return next.run(req).await;
     }
     let _ = handle();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = req.method().as_str().to_owned();
-    let in_flight = metrics::gauge!("lectern_http_requests_in_flight");
+    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str);
+    // Any token is a method to HTTP: unknown ones share a label, so clients cannot grow the
+    // series without bound.
+    let standard = [
+        Method::GET,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::HEAD,
+        Method::OPTIONS,
+    ];
+    static OTHER: OnceLock<Method> = OnceLock::new();
+    let other = OTHER.get_or_init(|| Method::from_bytes(b"OTHER").expect("a valid token"));
+    let method = if standard.contains(req.method()) { req.method() } else { other };
+    let metrics = route_metrics(method, route);
+    static IN_FLIGHT: OnceLock<metrics::Gauge> = OnceLock::new();
+    let in_flight = IN_FLIGHT.get_or_init(|| metrics::gauge!("lectern_http_requests_in_flight"));
     in_flight.increment(1.0);
     let started = Instant::now();
     let response = next.run(req).await;
     in_flight.decrement(1.0);
-    let status = response.status().as_u16().to_string();
-    let labels = [("route", route), ("method", method)];
-    metrics::histogram!("lectern_http_request_duration_seconds", &labels)
-        .record(started.elapsed().as_secs_f64());
-    let [route, method] = labels;
-    metrics::counter!("lectern_http_requests_total", &[route, method, ("status", status)])
-        .increment(1);
+    metrics.latency.record(started.elapsed().as_secs_f64());
+    metrics.counter(response.status().as_u16()).increment(1);
     response
 }
 

@@ -27,6 +27,8 @@ async fn metrics_count_requests_by_route_and_what_the_server_refuses(backend: Ba
     session(&client).await;
     client.get("/api/auth/reset-password/secret-token-in-a-path").send().await;
     client.get("/no/such/page").send().await;
+    let purge = axum::http::Method::from_bytes(b"PURGE").expect("method");
+    client.request(purge, "/no/such/page").send().await;
     for _ in 0..4 {
         client
             .post("/api/auth/sign-in/email")
@@ -69,6 +71,11 @@ async fn metrics_count_requests_by_route_and_what_the_server_refuses(backend: Ba
     );
     assert_eq!(value(&text, &["lectern_session_cache_live"]), Some(1.0));
     assert!(text.contains("lectern_http_requests_in_flight"));
+    assert!(
+        value(&text, &[r#"method="OTHER""#, r#"route="unmatched""#]).is_some(),
+        "odd methods share one label"
+    );
+    assert!(!text.contains("PURGE"));
 }
 
 backend_tests!(metrics_count_requests_by_route_and_what_the_server_refuses);
