@@ -67,7 +67,7 @@ fuzz() {
   echo "schemathesis: $name"
   # The origin header lets cookie-carrying requests past the CSRF check to the handlers.
   # One worker: with two, Hypothesis's threads parse lambdas' source at once, which trips a
-  # CPython 3.11 race in `ast` ("AST constructor recursion depth mismatch", gh-106905) and
+  # CPython 3.11 race in `ast` ("AST constructor recursion depth mismatch") and
   # fails the run now and then for nothing Lectern did.
   local rc=0
   timeout --kill-after=10 600 "$VENV/bin/schemathesis" run "$base/api/openapi.json" \
