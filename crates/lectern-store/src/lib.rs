@@ -8,6 +8,7 @@
 mod accounts;
 mod cache;
 mod chats;
+mod cleanup;
 mod error;
 mod guard;
 mod health;

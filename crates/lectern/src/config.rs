@@ -41,6 +41,8 @@ pub struct Config {
     pub metrics_addr: Option<std::net::SocketAddr>,
     /// `LECTERN_METRICS=off`: no `/metrics`, and requests are not counted.
     pub metrics: bool,
+    /// `LECTERN_CLEANUP_INTERVAL` (default 1h, `off`): how often expired rows are deleted.
+    pub cleanup_every: Option<Duration>,
 }
 
 /// `LECTERN_SMTP_URL` with `LECTERN_MAIL_FROM`, or `LECTERN_MAIL_OUTBOX` (a directory of
@@ -311,6 +313,11 @@ impl Config {
             verify,
             questionnaire,
             book: crate::book::BookConfig::from_vars(vars)?,
+            cleanup_every: match var("LECTERN_CLEANUP_INTERVAL").as_deref() {
+                None => Some(Duration::from_secs(3600)),
+                Some("off" | "0") => None,
+                Some(every) => Some(duration("LECTERN_CLEANUP_INTERVAL", every)?),
+            },
             metrics: match var("LECTERN_METRICS").as_deref() {
                 None | Some("on") => true,
                 Some("off") => false,

@@ -151,6 +151,7 @@ pub async fn run(addr: SocketAddr, role: Role, mut config: Config) -> anyhow::Re
         Role::All => {
             let auth = state(&config).await?;
             interrupt_stale_answers(&auth.store).await?;
+            spawn_cleanup(&auth.store, config.cleanup_every);
             let (tutor, site) = config.book.clone().load().await?;
             let reading = crate::Reading {
                 questionnaire: config.questionnaire,
@@ -161,6 +162,7 @@ pub async fn run(addr: SocketAddr, role: Role, mut config: Config) -> anyhow::Re
         }
         Role::Auth => {
             let auth = state(&config).await?;
+            spawn_cleanup(&auth.store, config.cleanup_every);
             (crate::router::auth_role(auth.clone()), auth.store.clone())
         }
         Role::Api { auth_url } => {
@@ -222,6 +224,32 @@ pub async fn run(addr: SocketAddr, role: Role, mut config: Config) -> anyhow::Re
     tokio::time::timeout(SHUTDOWN_GRACE, store.close()).await.ok();
     tracing::info!("lectern stopped");
     Ok(())
+}
+
+/// Deletes expired sessions and tokens every `every` (`LECTERN_CLEANUP_INTERVAL`), in
+/// batches of short transactions, one replica at a time.
+fn spawn_cleanup(store: &Store, every: Option<Duration>) {
+    let Some(every) = every else { return };
+    let store = store.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            let mut deleted = 0;
+            loop {
+                match store.purge_expired(chrono::Utc::now(), 1000).await {
+                    Ok(Some(n)) if n > 0 => deleted += n,
+                    Ok(_) => break,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "cleanup of expired rows interrupted");
+                        break;
+                    }
+                }
+            }
+            if deleted > 0 {
+                tracing::info!(deleted, "expired sessions and tokens deleted");
+            }
+        }
+    });
 }
 
 async fn shutdown_signal() {

@@ -32,6 +32,7 @@ fn config(db: &TestDb, password_hash: Option<HashAlgorithm>) -> Config {
         redis: None,
         metrics: true,
         metrics_addr: None,
+        cleanup_every: None,
     }
 }
 
