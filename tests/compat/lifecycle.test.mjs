@@ -25,7 +25,7 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cookieClient } from "./lib/clients.mjs";
+import { browser, visit } from "./lib/clients.mjs";
 import { requireEnv, uniqueEmail } from "./lib/env.mjs";
 import { mailTargets } from "./lib/mailbox.mjs";
 
@@ -55,21 +55,6 @@ const kindOf = (name) => (name.startsWith("lectern") ? "lectern" : "peer");
 const seen = { optional: {}, required: {} };
 function record(group, t, label, value) {
   ((seen[group][t.name] ??= {}))[label] = JSON.parse(JSON.stringify(value).replaceAll(t.base, "<BASE>"));
-}
-
-function browser(base) {
-  const { client, jar } = cookieClient(base);
-  return { base, client, jar };
-}
-
-/** A top-level navigation to `url` with the browser's cookies; redirects are not followed. */
-async function visit(b, url) {
-  const headers = b.jar.cookies.size ? { cookie: b.jar.header() } : {};
-  const res = await fetch(url, { headers, redirect: "manual", signal: AbortSignal.timeout(30_000) });
-  const setCookies = res.headers.getSetCookie();
-  b.jar.absorb(setCookies);
-  const body = await res.text();
-  return { status: res.status, location: res.headers.get("location"), setCookies, body };
 }
 
 const SESSION_COOKIE = /^better-auth\.session_token=/;

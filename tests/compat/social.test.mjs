@@ -23,7 +23,7 @@ import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cookieClient } from "./lib/clients.mjs";
+import { browser, visit } from "./lib/clients.mjs";
 import { requireEnv, targetsFromEnv } from "./lib/env.mjs";
 import { loginAtIdp } from "../idp/login.mjs";
 import { avatarUrl, profileFor } from "../idp/people.mjs";
@@ -55,21 +55,6 @@ const loginFor = (prefix) => `${prefix}-${RUN}-${++counter}@example.test`;
 
 /** What each target answered to the failures, compared at the end. */
 const seen = {};
-
-function browser(base) {
-  const { client, jar } = cookieClient(base);
-  return { base, client, jar };
-}
-
-/** A top-level navigation to `url` with the browser's cookies; redirects are not followed. */
-async function visit(b, url) {
-  const headers = b.jar.cookies.size ? { cookie: b.jar.header() } : {};
-  const res = await fetch(url, { headers, redirect: "manual", signal: AbortSignal.timeout(30_000) });
-  const setCookies = res.headers.getSetCookie();
-  b.jar.absorb(setCookies);
-  const body = await res.text();
-  return { status: res.status, location: res.headers.get("location"), setCookies, body };
-}
 
 const sessionCookieSet = (r) => r.setCookies.some((c) => /^better-auth\.session_token=[^;]+/.test(c) && !/max-age=0/i.test(c));
 

@@ -47,3 +47,19 @@ export function bearerClient(baseURL) {
   });
   return { client, state, requests };
 }
+
+/** A browser for flows that leave the page: the official client with its cookie jar. */
+export function browser(base) {
+  const { client, jar } = cookieClient(base);
+  return { base, client, jar };
+}
+
+/** A top-level navigation to `url` with the browser's cookies; redirects are not followed. */
+export async function visit(b, url) {
+  const headers = b.jar.cookies.size ? { cookie: b.jar.header() } : {};
+  const res = await fetch(url, { headers, redirect: "manual", signal: AbortSignal.timeout(30_000) });
+  const setCookies = res.headers.getSetCookie();
+  b.jar.absorb(setCookies);
+  const body = await res.text();
+  return { status: res.status, location: res.headers.get("location"), setCookies, body };
+}

@@ -15,6 +15,19 @@ export function server(name) {
 export const artifacts = process.env.E2E_ARTIFACTS || "/tmp/e2e";
 export const PASSWORD = "correct horse battery";
 
+/** Chromium as a reader across sites meets it: `book.test` (the book's own site) resolves to
+ * loopback, and third-party cookies are blocked, as browsers are phasing them out. */
+export const crossSiteBrowser = {
+  launchOptions: {
+    executablePath: "/usr/bin/chromium",
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--host-resolver-rules=MAP book.test 127.0.0.1",
+      "--test-third-party-cookie-phaseout",
+    ],
+  },
+};
+
 let counter = 0;
 /** A fresh e-mail address, unique across workers and runs. */
 export function freshEmail(tag, testInfo) {

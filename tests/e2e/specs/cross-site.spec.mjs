@@ -8,7 +8,7 @@
 // bearer mode forced off, the same setup fails as docs/docusaurus.md describes.
 import {
   test, expect, server, widget, openWidget, ask, freshEmail, fillQuestionnaire, profileSchema,
-  PASSWORD, chatReady, mailedLink,
+  PASSWORD, chatReady, mailedLink, crossSiteBrowser,
 } from "../lib/fixtures.mjs";
 
 const LECTERN = server("E2E_BOOK_LECTERN_URL");
@@ -21,16 +21,7 @@ const OUTBOX = server("E2E_BOOK_OUTBOX");
 const TOKEN = `lectern:${LECTERN}:token`;
 const QUESTION = "How does a sea star eat a mussel?";
 
-test.use({
-  launchOptions: {
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--host-resolver-rules=MAP book.test 127.0.0.1",
-      "--test-third-party-cookie-phaseout",
-    ],
-  },
-});
+test.use(crossSiteBrowser);
 
 const stored = (page) => page.evaluate((key) => localStorage.getItem(key), TOKEN);
 

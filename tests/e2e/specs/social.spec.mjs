@@ -15,7 +15,7 @@
 //                GitHub's page says the sign-in was cancelled
 import {
   test, expect, server, widget, openWidget, ask, freshEmail, fillQuestionnaire, profileSchema,
-  PASSWORD, chatReady, guestChat, signIn,
+  PASSWORD, chatReady, guestChat, signIn, crossSiteBrowser,
 } from "../lib/fixtures.mjs";
 
 const MAIN = server("E2E_MAIN_URL");
@@ -31,18 +31,8 @@ const SEA_QUESTION = "How does a sea star eat a mussel?";
 const NOT_LINKED = "An account with this email already exists here. Sign in with your password.";
 const CANCELLED = "Signing in was cancelled.";
 
-// As cross-site.spec.mjs: book.test resolves to loopback and third-party cookies are blocked
-// (for the whole file: the same-site flows must not need them either).
-test.use({
-  launchOptions: {
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--host-resolver-rules=MAP book.test 127.0.0.1",
-      "--test-third-party-cookie-phaseout",
-    ],
-  },
-});
+// For the whole file: the same-site flows must not need third-party cookies either.
+test.use(crossSiteBrowser);
 
 const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
