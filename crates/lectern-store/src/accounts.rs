@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::sessions::INSERT_SESSION;
 use crate::tx::transaction;
-use crate::users::{INSERT_USER, bind_session, bind_user};
+use crate::users::{INSERT_USER, MARK_EMAIL_VERIFIED, bind_session, bind_user};
 use crate::{Result, Session, Store, User, UserId, execute, read};
 
 /// An account as `list-accounts` shows it: never its password or provider tokens.
@@ -145,13 +145,11 @@ impl Store {
                     .await?;
             }
             if mark_email_verified {
-                sqlx::query(
-                    r#"UPDATE "user" SET "emailVerified" = TRUE, "updatedAt" = $2 WHERE "id" = $1"#,
-                )
-                .bind(&account.user_id)
-                .bind(account.now)
-                .execute(&mut *tx)
-                .await?;
+                sqlx::query(MARK_EMAIL_VERIFIED)
+                    .bind(&account.user_id)
+                    .bind(account.now)
+                    .execute(&mut *tx)
+                    .await?;
             }
             if let Some(session) = session {
                 bind_session!(sqlx::query(INSERT_SESSION), session).execute(&mut *tx).await?;

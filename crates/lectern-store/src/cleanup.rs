@@ -25,23 +25,19 @@ impl Store {
                     return Ok(None);
                 }
             }
-            let sessions = sqlx::query(
-                r#"DELETE FROM "session" WHERE "id" IN (SELECT "id" FROM "session" WHERE "expiresAt" < $1 LIMIT $2)"#,
-            )
-            .bind(now)
-            .bind(batch)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            let tokens = sqlx::query(
-                r#"DELETE FROM "verification" WHERE "id" IN (SELECT "id" FROM "verification" WHERE "expiresAt" < $1 LIMIT $2)"#,
-            )
-            .bind(now)
-            .bind(batch)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            Ok(Some(sessions + tokens))
+            let mut deleted = 0;
+            for table in ["session", "verification"] {
+                let sql = format!(
+                    r#"DELETE FROM "{table}" WHERE "id" IN (SELECT "id" FROM "{table}" WHERE "expiresAt" < $1 LIMIT $2)"#
+                );
+                deleted += sqlx::query(&sql)
+                    .bind(now)
+                    .bind(batch)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            }
+            Ok(Some(deleted))
         })
     }
 }

@@ -13,6 +13,9 @@ pub(crate) const INSERT_USER: &str = r#"INSERT INTO "user" ("id", "name", "email
 
 /// A user's password, on their credential account.
 pub(crate) const UPDATE_PASSWORD: &str = r#"UPDATE "account" SET "password" = $1, "updatedAt" = $2 WHERE "userId" = $3 AND "providerId" = $4"#;
+/// The user's address proven: by a mailed link, or by a provider that vouches for it.
+pub(crate) const MARK_EMAIL_VERIFIED: &str =
+    r#"UPDATE "user" SET "emailVerified" = TRUE, "updatedAt" = $2 WHERE "id" = $1"#;
 pub(crate) const INSERT_ACCOUNT: &str = r#"INSERT INTO "account" ("id", "accountId", "providerId", "userId", "password", "createdAt", "updatedAt") VALUES ($1, $2, $3, $4, $5, $6, $7)"#;
 
 #[derive(sqlx::FromRow)]
@@ -290,13 +293,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         transaction!(self, |tx| {
-            sqlx::query(
-                r#"UPDATE "user" SET "emailVerified" = TRUE, "updatedAt" = $2 WHERE "id" = $1"#,
-            )
-            .bind(id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(MARK_EMAIL_VERIFIED).bind(id).bind(now).execute(&mut *tx).await?;
             if let Some(session) = session {
                 bind_session!(sqlx::query(INSERT_SESSION), session).execute(&mut *tx).await?;
             }

@@ -192,13 +192,6 @@ async fn deleting_needs_the_password_or_a_fresh_session(backend: Backend) {
         .assert_error(404, "NOT_FOUND");
 }
 
-fn outbox() -> PathBuf {
-    let dir = std::env::temp_dir()
-        .join(format!("lectern-outbox-{}", lectern_auth::ids::random_alphanumeric(10)));
-    std::fs::create_dir_all(&dir).expect("outbox");
-    dir
-}
-
 /// The deletion link in the outbox's one mail (sent after the answer: polled, bounded 5 s).
 async fn mailed_link(dir: &PathBuf) -> String {
     for _ in 0..100 {

@@ -19,10 +19,7 @@ struct Mailbox(PathBuf);
 
 impl Mailbox {
     fn new() -> Self {
-        let dir = std::env::temp_dir()
-            .join(format!("lectern-outbox-{}", lectern_auth::ids::random_alphanumeric(10)));
-        std::fs::create_dir_all(&dir).expect("outbox");
-        Self(dir)
+        Self(outbox())
     }
 
     fn all(&self) -> Vec<String> {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use common::*;
@@ -12,13 +12,6 @@ use lectern_auth::{Auth, AuthConfig, Secret};
 use lectern_store::{OutboxMail, Store, StoreOptions};
 use lectern_testkit::{Backend, backend_tests};
 use serde_json::json;
-
-fn outbox() -> PathBuf {
-    let dir = std::env::temp_dir()
-        .join(format!("lectern-outbox-{}", lectern_auth::ids::random_alphanumeric(10)));
-    std::fs::create_dir_all(&dir).expect("outbox");
-    dir
-}
 
 fn mail_count(dir: &Path) -> usize {
     std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0)

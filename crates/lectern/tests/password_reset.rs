@@ -4,22 +4,15 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-use common::{PASSWORD, TestApp, sign_in, sign_up_as, unique_email};
+use common::{PASSWORD, TestApp, outbox, sign_in, sign_up_as, unique_email};
 use lectern_auth::mail::Mailer;
 use lectern_testkit::{Backend, backend_tests};
 use serde_json::json;
 
 const NEW_PASSWORD: &str = "a brand new password";
-
-fn outbox() -> PathBuf {
-    let dir = std::env::temp_dir()
-        .join(format!("lectern-outbox-{}", lectern_auth::ids::random_alphanumeric(10)));
-    std::fs::create_dir_all(&dir).expect("outbox");
-    dir
-}
 
 async fn app(backend: Backend, outbox: &Path) -> TestApp {
     let mailer = Mailer::outbox(outbox.to_owned(), "Book <book@example.com>").expect("mailer");

@@ -346,11 +346,10 @@ async fn finish(
     if provider.uses_nonce() && flow.id_token_nonce.is_none() {
         return fail("nonce_binding_missing");
     }
-    let identity = match exchange(auth, provider, code, &flow).await {
+    let (identity, tokens) = match exchange(auth, provider, code, &flow).await {
         Ok(found) => found,
         Err(code) => return fail(code),
     };
-    let (identity, tokens) = identity;
     if let Some(link) = &flow.link {
         let linked =
             accounts::link(auth, id, link, flow.lectern_session.as_deref(), &identity, &tokens)

@@ -101,6 +101,14 @@ pub fn sample_index() -> Index {
         .clone()
 }
 
+/// A new, empty directory for `LECTERN_MAIL_OUTBOX`-style mail (one `.eml` file per mail).
+pub fn outbox() -> std::path::PathBuf {
+    let dir = std::env::temp_dir()
+        .join(format!("lectern-outbox-{}", lectern_auth::ids::random_alphanumeric(10)));
+    std::fs::create_dir_all(&dir).expect("outbox");
+    dir
+}
+
 pub fn unique_email() -> String {
     format!("reader-{}@example.com", lectern_auth::ids::random_alphanumeric(10).to_lowercase())
 }
