@@ -5,8 +5,9 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use lectern_auth::audit::Audit;
 use lectern_auth::guest::{BoxFuture, GuestMerge};
-use lectern_store::{MergeReceipt, Store, User, UserId};
+use lectern_store::{AuditAction, AuditEvent, MergeReceipt, Store, User, UserId};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -80,6 +81,7 @@ const MERGE_MEMORY: chrono::Duration = chrono::Duration::days(7);
 pub async fn explicit(
     State(api): State<Api>,
     SignedIn(reader): SignedIn,
+    audit: Audit,
     ApiJson(body): ApiJson<MergeRequest>,
 ) -> ApiResult<Json<MergeResult>> {
     if reader.is_anonymous {
@@ -116,5 +118,7 @@ pub async fn explicit(
     let receipt = MergeReceipt { token_hash: &hash, now, expires_at: now + MERGE_MEMORY };
     let merged = api.store.merge_guest(&guest.id, &account, Some(&receipt)).await?;
     tracing::info!(guest.id = %guest.id, user.id = %account, chats = merged.chats, "guest merged on request");
+    let detail = serde_json::json!({ "guest": guest.id, "chats": merged.chats });
+    audit.record(AuditEvent::success(AuditAction::GuestMerge).user(&account).detail(detail));
     Ok(Json(MergeResult { merged: MergedCounts { chats: merged.chats } }))
 }

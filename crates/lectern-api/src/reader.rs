@@ -31,7 +31,10 @@ impl FromRequestParts<Api> for SignedIn {
         let credential =
             credential(parts, api).ok_or_else(|| ApiError::Unauthorized("no credential".into()))?;
         match api.verifier.verify(&credential).await {
-            Ok(reader) => Ok(Self(reader)),
+            Ok(reader) => {
+                lectern_auth::session::note_user(reader.id.as_str());
+                Ok(Self(reader))
+            }
             Err(err) if err.is_unavailable() => Err(ApiError::Unavailable(err.to_string())),
             Err(err) => Err(ApiError::Unauthorized(err.to_string())),
         }

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use lectern_auth::audit::AuditLog;
 use lectern_auth::origin::TrustedOrigins;
 use lectern_auth::rate_limit::{RateLimiter, SharedCounters, TrustedProxies};
 use lectern_auth::{Auth, AuthConfig};
@@ -42,6 +43,8 @@ pub struct Settings {
     pub trusted_proxies: TrustedProxies,
     pub rate_limit: bool,
     pub shared_rate_limits: Option<SharedCounters>,
+    /// Whether profile changes and merges are recorded to the audit trail.
+    pub audit: bool,
 }
 
 impl From<&AuthConfig> for Settings {
@@ -51,7 +54,14 @@ impl From<&AuthConfig> for Settings {
             trusted_proxies: config.trusted_proxies.clone(),
             rate_limit: config.rate_limit,
             shared_rate_limits: config.shared_rate_limits.clone(),
+            audit: config.audit,
         }
+    }
+}
+
+impl AuditLog for Api {
+    fn audit_log(&self) -> Option<&Store> {
+        self.settings.audit.then_some(&self.store)
     }
 }
 
@@ -70,6 +80,7 @@ impl Api {
         settings: Settings,
         questionnaire: Questionnaire,
         tutor: Option<Arc<Tutor>>,
+        generations: Arc<Generations>,
     ) -> Self {
         let openapi = openapi::document(&questionnaire);
         let limiter = RateLimiter::new(settings.shared_rate_limits.clone());
@@ -81,7 +92,7 @@ impl Api {
             questionnaire,
             limiter,
             tutor,
-            generations: Arc::default(),
+            generations,
             openapi,
         }))
     }
@@ -91,11 +102,13 @@ impl Api {
         auth: &Auth,
         questionnaire: Questionnaire,
         tutor: Option<Arc<Tutor>>,
+        generations: Arc<Generations>,
     ) -> Result<Self, String> {
         let verifier = in_process_verifier(auth)?;
         let settings = Settings::from(&auth.config);
         let store = auth.store.clone();
-        Ok(Self::new(verifier, Some(auth.clone()), store, settings, questionnaire, tutor))
+        let auth = Some(auth.clone());
+        Ok(Self::new(verifier, auth, store, settings, questionnaire, tutor, generations))
     }
 }
 

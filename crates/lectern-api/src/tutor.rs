@@ -8,12 +8,17 @@ use crate::profile::{Answers, Questionnaire};
 
 /// Passages retrieved per question unless configured (`LECTERN_TOP_K`).
 pub const DEFAULT_TOP_K: usize = 3;
+/// The longest answer kept (`LECTERN_MAX_ANSWER_CHARS`): a model that never stops would
+/// otherwise fill the reader's screen and the database. Ten times a long answer.
+pub const DEFAULT_MAX_ANSWER_CHARS: usize = 20_000;
 
 #[derive(Debug)]
 pub struct Tutor {
     pub index: Index,
     pub answerer: Answerer,
     pub top_k: usize,
+    /// Where an answer is cut off.
+    pub max_answer_chars: usize,
 }
 
 /// The reader's background for the prompt and for retrieval: every answered question as a

@@ -85,6 +85,8 @@ pub struct AuthConfig {
     pub email_verification: EmailVerification,
     /// How readers may delete their account (`LECTERN_DELETE_USER`).
     pub delete_user: DeleteUser,
+    /// Whether the flows record to the audit trail (`LECTERN_AUDIT`).
+    pub audit: bool,
 }
 
 /// Better Auth's `emailVerification` and `emailAndPassword.requireEmailVerification`.
@@ -136,6 +138,7 @@ impl AuthConfig {
             trusted_providers: Vec::new(),
             email_verification: EmailVerification::Off,
             delete_user: DeleteUser::On,
+            audit: true,
         }
     }
 

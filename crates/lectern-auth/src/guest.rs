@@ -11,8 +11,9 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use lectern_store::{Session, Store, User};
+use lectern_store::{AuditAction, AuditEvent, Session, Store, User};
 
+use crate::audit::Audit;
 use crate::state::Auth;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -57,13 +58,18 @@ impl Guest {
 }
 
 /// Runs the merge hook, which removes the guest, once `account` has a new session.
-pub async fn upgrade_guest(auth: &Auth, guest: Option<Guest>, account: &User) {
+pub async fn upgrade_guest(auth: &Auth, audit: &Audit, guest: Option<Guest>, account: &User) {
     let Some(Guest(_, guest)) = guest else { return };
     // Better Auth keeps the guest when it signs in as itself or as another guest.
     if guest.id == account.id || account.is_guest() {
         return;
     }
-    if let Err(err) = auth.merge.merge(&auth.store, &guest, account).await {
-        tracing::error!(guest.id = %guest.id, user.id = %account.id, error = %err, "guest merge failed; guest kept");
-    }
+    let event = match auth.merge.merge(&auth.store, &guest, account).await {
+        Ok(()) => AuditEvent::success(AuditAction::GuestMerge),
+        Err(err) => {
+            tracing::error!(guest.id = %guest.id, user.id = %account.id, error = %err, "guest merge failed; guest kept");
+            AuditEvent::failure(AuditAction::GuestMerge)
+        }
+    };
+    audit.record(event.user(&account.id).detail(serde_json::json!({ "guest": guest.id })));
 }

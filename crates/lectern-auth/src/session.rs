@@ -58,7 +58,13 @@ pub async fn current(auth: &Auth, headers: &HeaderMap) -> AuthResult<Option<(Ses
         }
         return Ok(None);
     }
+    note_user(user.id.as_str());
     Ok(Some((session, user)))
+}
+
+/// Puts the caller's user id on the request's log line (see the server's access log).
+pub fn note_user(id: &str) {
+    tracing::Span::current().record("user_id", tracing::field::display(id));
 }
 
 /// The authenticated caller: a handler that takes it cannot forget to authenticate.
@@ -111,6 +117,7 @@ impl Client {
 
 /// A new session row for `user`; `remember: false` makes it last a day.
 pub fn new_session(auth: &Auth, user: &User, remember: bool, client: &Client) -> Session {
+    note_user(user.id.as_str());
     let now = wire::now();
     let policy = auth.config.session;
     let lifetime = if remember { policy.expires_in } else { policy.dont_remember };

@@ -6,6 +6,7 @@
 //! each backend by [`with_pool!`], so the two backends cannot drift apart.
 
 mod accounts;
+mod audit;
 mod cache;
 mod chats;
 mod cleanup;
@@ -29,10 +30,12 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
+use audit::AuditQueue;
 use cache::SessionCache;
 use health::Health;
 
 pub use accounts::{Account, OAuthAccount, OAuthWrite};
+pub use audit::{AuditAction, AuditEntry, AuditEvent, AuditOutcome, MAX_USER_AGENT};
 pub use chats::{Chat, Feedback, MergeReceipt, Merged, Message, MessageWithFeedback, Outcome};
 pub use error::StoreError;
 pub use jwks::JwkRow;
@@ -126,6 +129,10 @@ pub struct Store {
     /// exactly as long as the writes ahead of it. The busy timeout still covers writers in
     /// other processes (`lectern keys rotate`).
     sqlite_writer: Arc<tokio::sync::Mutex<()>>,
+    /// Where [`Store::audit`] sends events; `None` in the audit writer's own handle.
+    audit: Option<Arc<AuditQueue>>,
+    /// Audit events older than this go in [`Store::purge_expired`].
+    audit_retention: Duration,
 }
 
 /// Connection settings beyond the URL.
@@ -138,6 +145,8 @@ pub struct StoreOptions {
     pub session_cache_ttl: Duration,
     /// How SQLite makes commits durable; ignored on PostgreSQL (see [`Durability`]).
     pub durability: Durability,
+    /// How long audit events are kept (`LECTERN_AUDIT_RETENTION`).
+    pub audit_retention: Duration,
 }
 
 /// When a SQLite commit reaches the disk (`PRAGMA synchronous` in WAL mode).
@@ -159,6 +168,7 @@ impl Default for StoreOptions {
             acquire_timeout: Duration::from_secs(5),
             session_cache_ttl: Duration::from_secs(60),
             durability: Durability::default(),
+            audit_retention: Duration::from_secs(90 * 24 * 3600),
         }
     }
 }
@@ -217,7 +227,16 @@ impl Store {
         if let (Pool::Postgres(pg), false) = (&pool, options.session_cache_ttl.is_zero()) {
             cache::listen(pg, &cache).await?;
         }
-        Ok(Self { pool, cache, health: Arc::default(), sqlite_writer: Arc::default() })
+        let mut store = Self {
+            pool,
+            cache,
+            health: Arc::default(),
+            sqlite_writer: Arc::default(),
+            audit: None,
+            audit_retention: options.audit_retention,
+        };
+        store.audit = Some(AuditQueue::start(store.clone()));
+        Ok(store)
     }
 
     pub fn backend(&self) -> Backend {
@@ -253,7 +272,9 @@ impl Store {
         read!(self, |p| sqlx::query("SELECT 1").execute(p).await.map(|_| ()))
     }
 
+    /// Writes the audit events still queued, then closes the pool.
     pub async fn close(&self) {
+        self.flush_audit().await;
         with_pool!(self, |p| p.close().await);
     }
 }

@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{Result, Session, SessionId, Store, User, UserId, execute, read, users::bind_session};
+use crate::{
+    Result, Session, SessionId, Store, User, UserId, execute, modify, read, users::bind_session,
+};
 
 pub(crate) const INSERT_SESSION: &str = r#"INSERT INTO "session" ("id", "token", "userId", "expiresAt", "createdAt", "updatedAt", "ipAddress", "userAgent") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"#;
 
@@ -92,10 +94,16 @@ impl Store {
         read!(self, |p| sqlx::query_as(&sql).bind(user).fetch_all(p).await)
     }
 
-    pub async fn delete_session(&self, token: &str) -> Result<()> {
-        execute!(self, |p| sqlx::query(r#"DELETE FROM "session" WHERE "token" = $1"#).bind(token))?;
+    /// Deletes the session with `token`; returns its user, if there was one.
+    pub async fn delete_session(&self, token: &str) -> Result<Option<UserId>> {
+        let user = modify!(self, |p| {
+            sqlx::query_scalar(r#"DELETE FROM "session" WHERE "token" = $1 RETURNING "userId""#)
+                .bind(token)
+                .fetch_optional(p)
+                .await
+        })?;
         self.cache.evict_token(token);
-        Ok(())
+        Ok(user)
     }
 
     /// Deletes the session with `token` only if it belongs to `user`.

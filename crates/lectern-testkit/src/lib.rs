@@ -1,11 +1,13 @@
 //! Test support for Lectern (dev-only): a fresh database per test on either backend, an
 //! in-process HTTP client with a browser-like cookie jar, a macro that runs one test body on
-//! SQLite and on PostgreSQL, a fake OpenAI-compatible model server ([`llm::FakeLlm`]), and a
-//! small file system a test can fill ([`tmpfs::Tmpfs`]).
+//! SQLite and on PostgreSQL, a fake OpenAI-compatible model server ([`llm::FakeLlm`]), a
+//! small file system a test can fill ([`tmpfs::Tmpfs`]), and `lectern serve` as a process
+//! ([`server::Server`]).
 
 mod client;
 mod db;
 pub mod llm;
+pub mod server;
 pub mod tmpfs;
 
 pub use client::{TestClient, TestRequest, TestResponse, TestStream};

@@ -142,7 +142,10 @@ fn asking(c: &mut Criterion) {
     let dir = std::env::temp_dir().join(format!("lectern-bench-index-{}", std::process::id()));
     let book = Book::bundled("/docs").expect("book");
     let index = Index::open_or_build(&book, &dir, |_, _| {}).expect("index").0;
-    let tutor = |answerer| Some(Tutor { index: index.clone(), answerer, top_k: 3 });
+    let tutor = |answerer| {
+        let max_answer_chars = lectern_api::tutor::DEFAULT_MAX_ANSWER_CHARS;
+        Some(Tutor { index: index.clone(), answerer, top_k: 3, max_answer_chars })
+    };
 
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let reader = runtime.block_on(reader(backend, tutor(Answerer::Extractive)));

@@ -6,14 +6,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use lectern_api::tutor::{DEFAULT_TOP_K, Tutor};
+use lectern_api::tutor::{DEFAULT_MAX_ANSWER_CHARS, DEFAULT_TOP_K, Tutor};
 use lectern_tutor::{Answerer, Book, Index, OpenAiConfig};
 
 use crate::config::Vars;
 use crate::web::Site;
 
 /// The tutor's settings (`LECTERN_BOOK_*`, `LECTERN_INDEX_DIR`, `LECTERN_TOP_K`,
-/// `LECTERN_LLM_*`).
+/// `LECTERN_MAX_ANSWER_CHARS`, `LECTERN_LLM_*`).
 #[derive(Debug, Clone)]
 pub struct BookConfig {
     /// `None`: the sample book built into the binary.
@@ -22,6 +22,7 @@ pub struct BookConfig {
     pub base_url: String,
     pub index_dir: PathBuf,
     pub top_k: usize,
+    pub max_answer_chars: usize,
     /// `None`: extractive answers, no model.
     pub llm: Option<OpenAiConfig>,
 }
@@ -37,6 +38,13 @@ impl BookConfig {
                 .context("LECTERN_TOP_K must be 1 to 20")?,
             None => DEFAULT_TOP_K,
         };
+        let max_answer_chars =
+            match var("LECTERN_MAX_ANSWER_CHARS") {
+                Some(n) => n.parse().ok().filter(|n| *n >= 100).context(
+                    "LECTERN_MAX_ANSWER_CHARS must be a number of characters, at least 100",
+                )?,
+                None => DEFAULT_MAX_ANSWER_CHARS,
+            };
         let llm = match (var("LECTERN_LLM_BASE_URL"), var("LECTERN_LLM_MODEL")) {
             (None, None) => None,
             (Some(base), Some(model)) => {
@@ -57,6 +65,7 @@ impl BookConfig {
             index_dir: var("LECTERN_INDEX_DIR")
                 .map_or_else(|| PathBuf::from("lectern-index"), PathBuf::from),
             top_k,
+            max_answer_chars,
             llm,
         })
     }
@@ -123,7 +132,9 @@ impl BookConfig {
                 Answerer::Extractive
             }
         };
-        Ok((Arc::new(Tutor { index, answerer, top_k: self.top_k }), site))
+        let tutor =
+            Tutor { index, answerer, top_k: self.top_k, max_answer_chars: self.max_answer_chars };
+        Ok((Arc::new(tutor), site))
     }
 }
 

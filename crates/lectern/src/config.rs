@@ -43,6 +43,12 @@ pub struct Config {
     pub metrics: bool,
     /// `LECTERN_CLEANUP_INTERVAL` (default 1h, `off`): how often expired rows are deleted.
     pub cleanup_every: Option<Duration>,
+    /// `LECTERN_AUDIT_RETENTION` (default 90d): how long audit events are kept. Recording
+    /// itself is `auth.audit` (`LECTERN_AUDIT`).
+    pub audit_retention: Duration,
+    /// `LECTERN_SHUTDOWN_GRACE` (default 30s): how long a stopping server lets requests and
+    /// answers finish.
+    pub shutdown_grace: Duration,
 }
 
 /// `LECTERN_SMTP_URL` with `LECTERN_MAIL_FROM`, or `LECTERN_MAIL_OUTBOX` (a directory of
@@ -277,6 +283,11 @@ impl Config {
             ),
             Some(other) => bail!("LECTERN_DELETE_USER must be on, off or mail, not {other:?}"),
         };
+        auth.audit = match var("LECTERN_AUDIT").as_deref() {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => bail!("LECTERN_AUDIT must be on or off, not {other:?}"),
+        };
         auth.trusted_providers = var("LECTERN_TRUSTED_PROVIDERS")
             .map(|v| v.split(',').map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect())
             .unwrap_or_default();
@@ -317,6 +328,14 @@ impl Config {
                 None => Some(Duration::from_secs(3600)),
                 Some("off" | "0") => None,
                 Some(every) => Some(duration("LECTERN_CLEANUP_INTERVAL", every)?),
+            },
+            shutdown_grace: match var("LECTERN_SHUTDOWN_GRACE") {
+                None => Duration::from_secs(30),
+                Some(grace) => duration("LECTERN_SHUTDOWN_GRACE", &grace)?,
+            },
+            audit_retention: match var("LECTERN_AUDIT_RETENTION") {
+                Some(keep) => duration("LECTERN_AUDIT_RETENTION", &keep)?,
+                None => lectern_store::StoreOptions::default().audit_retention,
             },
             metrics: match var("LECTERN_METRICS").as_deref() {
                 None | Some("on") => true,
@@ -371,6 +390,21 @@ mod tests {
         assert!(!config.auth.secure_cookies);
         assert!(config.redis.is_none(), "no Redis unless asked for");
         assert_eq!(config.sqlite_durability, lectern_store::Durability::Full);
+    }
+
+    #[test]
+    fn the_audit_trail_is_on_for_90_days_unless_told_otherwise() {
+        let default = config(&[]).expect("valid");
+        assert!(default.auth.audit);
+        assert_eq!(default.audit_retention, Duration::from_secs(90 * 86_400));
+        let set = config(&[("LECTERN_AUDIT", "off"), ("LECTERN_AUDIT_RETENTION", "400d")])
+            .expect("valid");
+        assert!(!set.auth.audit);
+        assert_eq!(set.audit_retention, Duration::from_secs(400 * 86_400));
+        for bad in [("LECTERN_AUDIT", "no"), ("LECTERN_AUDIT_RETENTION", "a year")] {
+            let err = config(&[bad]).expect_err("refused").to_string();
+            assert!(err.contains(bad.0), "{err}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use lectern_auth::jwt;
+use lectern_store::{AuditAction, AuditEvent};
 
 use crate::config::Config;
 
@@ -67,6 +68,12 @@ pub async fn rotate(config: Config, grace: Option<Duration>) -> anyhow::Result<(
     let retire_at = now + grace - jwt.grace;
     let row = jwt::new_row(jwt, &config.auth.secrets, now);
     store.rotate_jwks(jwt.alg.as_str(), retire_at, &row).await?;
+    if config.auth.audit {
+        let detail = serde_json::json!({ "kid": row.id, "alg": jwt.alg.as_str() });
+        store.audit(AuditEvent::success(AuditAction::KeyRotation).detail(detail));
+    }
+    // Writes the event before the process ends.
+    store.close().await;
     let mut out = std::io::stdout().lock();
     writeln!(out, "new signing key {} ({})", row.id, jwt.alg.as_str())?;
     writeln!(

@@ -1,6 +1,8 @@
 //! The `lectern` binary's library half: configuration, the URL map and the middleware
 //! stack, so integration tests drive exactly what `lectern serve` runs.
 
+mod access_log;
+pub mod audit;
 pub mod book;
 pub mod config;
 mod health;

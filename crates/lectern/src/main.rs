@@ -57,6 +57,23 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Print the audit trail, newest first: sign-ups, sign-ins and their failures, sign-outs,
+    /// password and email changes, revocations, deletions, key rotations, profile changes and
+    /// guest merges, with the time, outcome, user, client address and detail.
+    Audit {
+        /// Only this user's events (a user id, as the `user` table holds it).
+        #[arg(long)]
+        user: Option<String>,
+        /// How far back to look, e.g. 30m, 24h or 7d.
+        #[arg(long, default_value = "24h", value_parser = duration_arg)]
+        since: std::time::Duration,
+        /// At most this many events (the newest).
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        /// One JSON object per line: id, at, event, outcome, userId, ip, userAgent, detail.
+        #[arg(long)]
+        json: bool,
+    },
     /// Exit 0 if the server at --addr is ready (GET /readyz answers 200).
     Healthcheck {
         /// Address of the server to check.
@@ -73,12 +90,12 @@ enum KeysCommand {
     Rotate {
         /// How long tokens signed by the current keys keep verifying, e.g. 12h or 30d
         /// (default: LECTERN_JWKS_GRACE, 30d).
-        #[arg(long, value_parser = parse_grace)]
+        #[arg(long, value_parser = duration_arg)]
         grace: Option<std::time::Duration>,
     },
 }
 
-fn parse_grace(text: &str) -> Result<std::time::Duration, String> {
+fn duration_arg(text: &str) -> Result<std::time::Duration, String> {
     config::parse_duration(text)
         .ok_or_else(|| format!("{text:?} is not a duration like 12h or 30d"))
 }
@@ -142,6 +159,10 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 KeysCommand::List => lectern::keys::list(config).await?,
                 KeysCommand::Rotate { grace } => lectern::keys::rotate(config, grace).await?,
             }
+        }
+        Command::Audit { user, since, limit, json } => {
+            let query = lectern::audit::Query { user, since, limit, json };
+            lectern::audit::print(&config::database_url(&Env), query).await?;
         }
         Command::Healthcheck { addr } => return Ok(healthcheck(addr).await),
     }

@@ -1,7 +1,6 @@
 //! The middleware stack, composed in one place.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -10,8 +9,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use lectern_api::Api;
 use lectern_auth::origin::TrustedOrigins;
+use lectern_auth::rate_limit::TrustedProxies;
 use lectern_auth::{Auth, AuthError};
-use tower_http::trace::TraceLayer;
 
 /// The identity routes behind Better Auth's checks.
 pub fn identity(routes: Router<Auth>, auth: &Auth) -> Router<Auth> {
@@ -34,39 +33,11 @@ pub fn reader_api(routes: Router<Api>, api: &Api) -> Router<Api> {
         .layer(axum::middleware::from_fn_with_state(api.clone(), lectern_api::guard::guard))
 }
 
-/// Tracing and CORS around everything.
-pub fn stack(app: Router, trusted: TrustedOrigins) -> Router {
+/// The request log and CORS around everything.
+pub fn stack(app: Router, trusted: TrustedOrigins, proxies: TrustedProxies) -> Router {
     app.layer(axum::middleware::from_fn(crate::metrics::track))
         .layer(axum::middleware::from_fn_with_state(Arc::new(trusted), cors))
-        .layer(
-            TraceLayer::new_for_http()
-                // The path only: query strings can carry tokens, and headers carry cookies.
-                .make_span_with(|req: &Request| {
-                    let path = loggable_path(req.uri().path());
-                    tracing::debug_span!("request", method = %req.method(), path = %path)
-                })
-                .on_request(())
-                // Errors log themselves where they are made (AuthError, ApiError), with their
-                // cause; a deliberate 503 under load is not a failure worth a line per request.
-                .on_failure(())
-                .on_response(|res: &Response, latency: Duration, _: &tracing::Span| {
-                    tracing::debug!(
-                        status = res.status().as_u16(),
-                        latency_us = latency.as_micros() as u64,
-                        "response"
-                    );
-                }),
-        )
-}
-
-/// A path as the log may show it: a password-reset link's token is a password for an hour.
-fn loggable_path(path: &str) -> &str {
-    const RESET_LINK: &str = "/api/auth/reset-password/";
-    if path.len() > RESET_LINK.len() && path.starts_with(RESET_LINK) {
-        "/api/auth/reset-password/…"
-    } else {
-        path
-    }
+        .layer(axum::middleware::from_fn_with_state(Arc::new(proxies), crate::access_log::log))
 }
 
 /// CORS with credentials for trusted origins only. Better Auth leaves CORS to the host

@@ -5,11 +5,13 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::{get, post};
 use lectern_api::Api;
+use lectern_api::chat::stop::Generations;
 use lectern_api::profile::{self, Questionnaire};
 use lectern_api::tutor::Tutor;
 use lectern_api::{chat, merge};
 use lectern_auth::Auth;
 use lectern_auth::origin::TrustedOrigins;
+use lectern_auth::rate_limit::TrustedProxies;
 use lectern_auth::routes::{
     accounts, change_password, delete_user, email_flows, get_session, jwt, one_time_token,
     password_reset, sessions, sign_in_anonymous, sign_in_email, sign_out, sign_up, social,
@@ -29,6 +31,8 @@ pub struct Reading {
     pub tutor: Option<Arc<Tutor>>,
     /// `None`: no demo pages, only the widget's files.
     pub site: Option<Arc<Site>>,
+    /// The answers being generated, which a stopping server lets finish or saves.
+    pub generations: Arc<Generations>,
 }
 
 /// `--role all` with the built-in questionnaire and no book.
@@ -39,30 +43,41 @@ pub fn app(auth: Auth) -> Router {
 /// `--role all`: identity and reader API in one process; the API reads sessions and keys
 /// in process. `serve` and the tests both use it.
 pub fn app_with(auth: Auth, reading: Reading) -> Router {
-    let api = Api::in_process(&auth, reading.questionnaire, reading.tutor)
+    let api = Api::in_process(&auth, reading.questionnaire, reading.tutor, reading.generations)
         .expect("the base URL was validated with the configuration");
-    let trusted = auth.config.trusted_origins.clone();
-    let store = auth.store.clone();
+    let edge = Edge::of(&auth);
     let routes = identity(auth).merge(reader_api(api)).merge(web::routes(reading.site));
-    finish(routes, store, trusted)
+    finish(routes, edge)
 }
 
 /// `--role auth`: only `/api/auth/*` (and the JWKS alias), as the Better Auth sidecar was.
 pub fn auth_role(auth: Auth) -> Router {
-    let trusted = auth.config.trusted_origins.clone();
-    let store = auth.store.clone();
-    finish(identity(auth), store, trusted)
+    let edge = Edge::of(&auth);
+    finish(identity(auth), edge)
 }
 
 /// `--role api`: the reader API, verifying readers with the configured strategy, and the
 /// widget with the demo site (which need `/api/auth` from the same origin, via a proxy).
-pub fn api_role(
-    api: Api,
-    site: Option<Arc<Site>>,
-    store: Store,
-    trusted: TrustedOrigins,
-) -> Router {
-    finish(reader_api(api).merge(web::routes(site)), store, trusted)
+pub fn api_role(api: Api, site: Option<Arc<Site>>, edge: Edge) -> Router {
+    finish(reader_api(api).merge(web::routes(site)), edge)
+}
+
+/// What the layers around every route need: the database for health, and whom to trust.
+#[derive(Debug, Clone)]
+pub struct Edge {
+    pub store: Store,
+    pub origins: TrustedOrigins,
+    pub proxies: TrustedProxies,
+}
+
+impl Edge {
+    fn of(auth: &Auth) -> Self {
+        Self {
+            store: auth.store.clone(),
+            origins: auth.config.trusted_origins.clone(),
+            proxies: auth.config.trusted_proxies.clone(),
+        }
+    }
 }
 
 fn identity(auth: Auth) -> Router {
@@ -126,10 +141,11 @@ fn reader_api(api: Api) -> Router {
     middleware::reader_api(routes, &api).with_state(api)
 }
 
-fn finish(routes: Router, store: Store, trusted: TrustedOrigins) -> Router {
+fn finish(routes: Router, edge: Edge) -> Router {
     let health = Router::new()
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
-        .with_state(store);
-    middleware::stack(routes.merge(health).fallback(middleware::not_found), trusted)
+        .with_state(edge.store);
+    let routes = routes.merge(health).fallback(middleware::not_found);
+    middleware::stack(routes, edge.origins, edge.proxies)
 }

@@ -1,10 +1,13 @@
 //! Start-up and shutdown of `lectern serve`.
 
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use lectern_api::chat::ask::LOST_AFTER;
+use lectern_api::chat::stop::Generations;
 use lectern_auth::Auth;
 use lectern_auth::password::HashAlgorithm;
 use lectern_store::{Store, StoreOptions};
@@ -19,6 +22,7 @@ pub async fn state(config: &Config) -> anyhow::Result<Auth> {
     let options = StoreOptions {
         session_cache_ttl: config.session_cache_ttl,
         durability: config.sqlite_durability,
+        audit_retention: config.audit_retention,
         ..StoreOptions::default()
     };
     let store = connect_with(&config.database_url, &options).await?;
@@ -125,11 +129,10 @@ async fn shared_rate_limits(
     Ok(Some(counters))
 }
 
-/// Answers left `streaming` this long ago lost their process; they are marked interrupted.
-const STALE_ANSWER: Duration = Duration::from_secs(600);
-
+/// Answers whose generating process was killed are marked interrupted (a live one
+/// checkpoints far more often than [`LOST_AFTER`]).
 async fn interrupt_stale_answers(store: &Store) -> anyhow::Result<()> {
-    let before = chrono::Utc::now() - STALE_ANSWER;
+    let before = chrono::Utc::now() - chrono::TimeDelta::from_std(LOST_AFTER)?;
     let interrupted = store.interrupt_stale(before).await?;
     if interrupted > 0 {
         tracing::warn!(
@@ -140,13 +143,16 @@ async fn interrupt_stale_answers(store: &Store) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// How long in-flight requests get to finish after SIGINT or SIGTERM.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// How long answers cut short at the end of the grace period get to save what they had.
+const TO_SAVE: Duration = Duration::from_secs(5);
 
-/// Serves `role` until SIGINT or SIGTERM, then lets in-flight requests finish, for at most
-/// [`SHUTDOWN_GRACE`].
+/// Serves `role` until SIGINT or SIGTERM, then stops accepting connections and lets
+/// in-flight requests and answers finish within `LECTERN_SHUTDOWN_GRACE`; answers still
+/// being generated after it are cut short, keeping what they had.
 pub async fn run(addr: SocketAddr, role: Role, mut config: Config) -> anyhow::Result<()> {
     config.auth.shared_rate_limits = shared_rate_limits(&config).await?;
+    let generations = Arc::new(Generations::default());
+    let grace = config.shutdown_grace;
     let (app, store) = match role {
         Role::All => {
             let auth = state(&config).await?;
@@ -157,6 +163,7 @@ pub async fn run(addr: SocketAddr, role: Role, mut config: Config) -> anyhow::Re
                 questionnaire: config.questionnaire,
                 tutor: Some(tutor),
                 site: Some(site),
+                generations: generations.clone(),
             };
             (crate::app_with(auth.clone(), reading), auth.store.clone())
         }
@@ -180,9 +187,14 @@ pub async fn run(addr: SocketAddr, role: Role, mut config: Config) -> anyhow::Re
                 settings,
                 config.questionnaire,
                 tutor,
+                generations.clone(),
             );
-            let trusted = config.auth.trusted_origins;
-            (crate::router::api_role(api, site, store.clone(), trusted), store)
+            let edge = crate::router::Edge {
+                store: store.clone(),
+                origins: config.auth.trusted_origins,
+                proxies: config.auth.trusted_proxies,
+            };
+            (crate::router::api_role(api, site, edge), store)
         }
     };
     let app = match config.metrics_addr {
@@ -204,24 +216,40 @@ pub async fn run(addr: SocketAddr, role: Role, mut config: Config) -> anyhow::Re
     let listener =
         TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(addr = %listener.local_addr()?, "lectern listening");
-    let (stopping_tx, stopping) = tokio::sync::oneshot::channel::<()>();
+    // When the grace period ends, once a signal came.
+    let (stopping_tx, stopping) = tokio::sync::watch::channel(None);
     let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
-            let _ = stopping_tx.send(());
+            let _ = stopping_tx.send(Some(tokio::time::Instant::now() + grace));
         });
-    let deadline = async {
-        if stopping.await.is_ok() {
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
-        } else {
-            std::future::pending::<()>().await;
+    let mut watching = stopping.clone();
+    let deadline = async move {
+        match watching.wait_for(Option::is_some).await.map(|ends| *ends) {
+            Ok(Some(ends)) => tokio::time::sleep_until(ends).await,
+            _ => std::future::pending().await,
         }
     };
+    let server = server.into_future();
+    tokio::pin!(server);
+    let mut cut = 0;
     tokio::select! {
-        served = server => served?,
-        () = deadline => tracing::warn!("requests still running after the grace period; stopping"),
+        served = &mut server => served?,
+        () = deadline => {
+            tracing::warn!("requests still running after the grace period; stopping");
+            cut = generations.finish(Duration::ZERO, TO_SAVE).await;
+            // The cut answers' last events reach their readers before the connections close.
+            let _ = tokio::time::timeout(Duration::from_millis(500), &mut server).await;
+        }
     }
-    tokio::time::timeout(SHUTDOWN_GRACE, store.close()).await.ok();
+    // Answers outlive their requests (a reader who closed the tab still gets theirs saved).
+    let ends = (*stopping.borrow()).unwrap_or_else(tokio::time::Instant::now);
+    let left = ends.saturating_duration_since(tokio::time::Instant::now());
+    cut += generations.finish(left, TO_SAVE).await;
+    if cut > 0 {
+        tracing::warn!(answers = cut, "answers cut short by the stop, with what they had saved");
+    }
+    tokio::time::timeout(TO_SAVE, store.close()).await.ok();
     tracing::info!("lectern stopped");
     Ok(())
 }
@@ -246,7 +274,7 @@ fn spawn_cleanup(store: &Store, every: Option<Duration>) {
                 }
             }
             if deleted > 0 {
-                tracing::info!(deleted, "expired sessions and tokens deleted");
+                tracing::info!(deleted, "expired sessions, tokens and audit events deleted");
             }
         }
     });

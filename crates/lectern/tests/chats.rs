@@ -279,13 +279,41 @@ async fn without_a_book_asking_is_unavailable(backend: Backend) {
 }
 
 async fn model_app(backend: Backend, reply: Reply) -> (TestApp, FakeLlm) {
+    model_app_capped(backend, reply, lectern_api::tutor::DEFAULT_MAX_ANSWER_CHARS).await
+}
+
+async fn model_app_capped(backend: Backend, reply: Reply, cap: usize) -> (TestApp, FakeLlm) {
     let llm = FakeLlm::with_api_key(reply, "sk-test-key").await;
     let mut config = OpenAiConfig::new(llm.base_url(), "tutor-model");
     config.api_key = Some("sk-test-key".into());
     config.first_byte_timeout = Duration::from_secs(5);
     config.idle_timeout = Duration::from_secs(5);
-    let app = TestApp::with_tutor(backend, Answerer::openai(config).expect("config")).await;
-    (app, llm)
+    let mut reading = common::tutor_reading(Answerer::openai(config).expect("config"));
+    let tutor = reading.tutor.as_mut().and_then(std::sync::Arc::get_mut).expect("a new tutor");
+    tutor.max_answer_chars = cap;
+    let merge = std::sync::Arc::new(lectern_api::merge::ReaderMerge);
+    (TestApp::build_with(backend, |_| {}, merge, reading).await, llm)
+}
+
+/// A model that would write for ever (here 40,000 characters, cut at 1,000): the reader gets
+/// exactly the cap, cut on a character boundary, then a clean end; the answer is saved.
+async fn an_endless_answer_is_capped_and_saved(backend: Backend) {
+    let endless = Reply::Chunks(vec!["Écrire sans fin. ".repeat(10); 235]);
+    let (app, llm) = model_app_capped(backend, endless, 1000).await;
+    let client = reader(&app).await;
+    let id = new_chat(&client).await;
+    let capped = events(&ask(&client, &id, "What is URDF?").await);
+    let text = streamed_text(&capped);
+    assert_eq!(text.chars().count(), 1000);
+    assert!("Écrire sans fin. ".repeat(100).starts_with(&text));
+    let (last, data) = capped.last().expect("an event");
+    assert_eq!((last.as_str(), data["code"].as_str()), ("error", Some("ANSWER_TOO_LONG")));
+    let answer = chat(&client, &id).await["messages"][1].clone();
+    assert_eq!(
+        (answer["status"].as_str(), answer["error"].as_str(), answer["content"].as_str()),
+        (Some("interrupted"), Some("ANSWER_TOO_LONG"), Some(text.as_str()))
+    );
+    assert_eq!(llm.open_streams(), 0, "the model's stream is closed at the cap");
 }
 
 async fn a_model_answer_streams_and_the_prompt_fits_the_reader(backend: Backend) {
@@ -537,6 +565,7 @@ backend_tests!(
     without_a_book_asking_is_unavailable,
     a_model_answer_streams_and_the_prompt_fits_the_reader,
     a_failing_model_leaves_an_interrupted_answer,
+    an_endless_answer_is_capped_and_saved,
     an_answer_is_saved_when_the_reader_leaves,
     stop_ends_the_answer_and_the_model_stream,
     hostile_model_output_is_rendered_harmless,

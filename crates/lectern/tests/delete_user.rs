@@ -126,7 +126,15 @@ async fn deleting_an_account_leaves_nothing_of_it(backend: Backend) {
             .iter()
             .any(|c| c.starts_with("better-auth.session_token=;") && c.contains("Max-Age=0"))
     );
-    assert_eq!(mentions(&app.db, backend, &id).await, Vec::<String>::new());
+    // The audit trail keeps the deleted account's id, an opaque one (never its address): that
+    // the account existed, and when it was deleted, is what an operator must be able to show.
+    app.auth.store.flush_audit().await;
+    let (audited, left): (Vec<String>, Vec<String>) = mentions(&app.db, backend, &id)
+        .await
+        .into_iter()
+        .partition(|mention| mention == "audit_event.userId");
+    assert_eq!(left, Vec::<String>::new());
+    assert!(!audited.is_empty(), "the deletion is in the audit trail");
     assert_eq!(mentions(&app.db, backend, &email).await, Vec::<String>::new());
     assert!(app.client.get("/api/auth/get-session").send().await.json().is_null());
     sign_in(&app.client, &email, PASSWORD).await.assert_error(401, "INVALID_EMAIL_OR_PASSWORD");

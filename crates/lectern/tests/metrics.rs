@@ -71,6 +71,7 @@ async fn metrics_count_requests_by_route_and_what_the_server_refuses(backend: Ba
     );
     assert_eq!(value(&text, &["lectern_session_cache_live"]), Some(1.0));
     assert!(text.contains("lectern_http_requests_in_flight"));
+    assert!(text.contains("lectern_password_hash_queue_depth"), "sign-up hashed a password");
     assert!(
         value(&text, &[r#"method="OTHER""#, r#"route="unmatched""#]).is_some(),
         "odd methods share one label"
@@ -78,4 +79,43 @@ async fn metrics_count_requests_by_route_and_what_the_server_refuses(backend: Ba
     assert!(!text.contains("PURGE"));
 }
 
-backend_tests!(metrics_count_requests_by_route_and_what_the_server_refuses);
+/// The tutor's figures: retrieval and first-token latency, pieces streamed, answers by
+/// outcome, and open answer streams (none once the answer is read).
+async fn metrics_follow_the_tutor(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let reading = tutor_reading(lectern_tutor::Answerer::Extractive);
+    let client = TestClient::new(
+        lectern::app_with(app.auth.clone(), reading)
+            .merge(lectern::metrics::routes(app.auth.store.clone())),
+        Some(ORIGIN),
+    );
+    sign_up(&client).await;
+    with_profile(&client, "beginner", "none").await;
+    let chat = client.post("/api/chats").json(&json!({})).send().await.json()["id"]
+        .as_str()
+        .expect("chat id")
+        .to_owned();
+    let asked = client
+        .post(&format!("/api/chats/{chat}/messages"))
+        .json(&json!({ "content": "What is a ROS 2 topic?" }))
+        .send()
+        .await;
+    assert!(String::from_utf8_lossy(&asked.body).contains("event: done"));
+
+    let text = String::from_utf8_lossy(&client.get("/metrics").send().await.body).into_owned();
+    for series in [
+        "lectern_tutor_retrieval_duration_seconds_count",
+        "lectern_tutor_first_token_duration_seconds_count",
+        "lectern_tutor_pieces_streamed_total",
+    ] {
+        assert!(value(&text, &[series]).is_some_and(|n| n >= 1.0), "{series}:\n{text}");
+    }
+    let complete = ["lectern_tutor_answers_total{", r#"outcome="complete""#];
+    assert!(value(&text, &complete).is_some_and(|n| n >= 1.0), "{text}");
+    assert!(text.contains("lectern_sse_streams_open"), "{text}");
+}
+
+backend_tests!(
+    metrics_count_requests_by_route_and_what_the_server_refuses,
+    metrics_follow_the_tutor
+);

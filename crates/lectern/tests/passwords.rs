@@ -16,24 +16,14 @@ const BETTER_AUTH_HASH: &str =
 const BETTER_AUTH_PASSWORD: &str = "correct horse battery";
 
 fn config(db: &TestDb, password_hash: Option<HashAlgorithm>) -> Config {
-    let mut auth = AuthConfig::development(ORIGIN, Secret::new(SECRET));
-    auth.rate_limit = false;
-    Config {
-        database_url: db.url.clone(),
-        production: false,
-        auth,
-        password_hash,
-        session_cache_ttl: std::time::Duration::from_secs(60),
-        sqlite_durability: Default::default(),
-        verify: lectern::serve::Strategy::Jwks,
-        questionnaire: Default::default(),
-        book: lectern::book::BookConfig::from_vars(&std::collections::HashMap::new())
-            .expect("defaults"),
-        redis: None,
-        metrics: true,
-        metrics_addr: None,
-        cleanup_every: None,
-    }
+    let vars = std::collections::HashMap::from([("DATABASE_URL", db.url.as_str())]);
+    let addr = "127.0.0.1:0".parse().expect("addr");
+    let mut config = Config::from_vars(addr, &vars).expect("the defaults");
+    config.auth = AuthConfig::development(ORIGIN, Secret::new(SECRET));
+    config.auth.rate_limit = false;
+    config.password_hash = password_hash;
+    config.cleanup_every = None;
+    config
 }
 
 /// A user as a Better Auth server would have left it in the shared database.

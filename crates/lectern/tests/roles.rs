@@ -1,62 +1,23 @@
 //! The sidecar topology as separate processes: `--role auth` issues, `--role api` verifies,
 //! with each of the three strategies, and a signed-in reader is driven through both.
 
-use std::net::{SocketAddr, TcpListener};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
+use lectern_testkit::server::Server;
 use lectern_testkit::{Backend, TestDb};
 use serde_json::{Value, json};
 
 const SECRET: &str = "roles-test-secret-roles-test-secret-0123";
 
-/// A server process, killed when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_addr() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr")
-}
-
 async fn start(db: &TestDb, args: &[&str], env: &[(&str, &str)]) -> Server {
-    let addr = free_addr();
-    let url = format!("http://{addr}");
-    let child = Command::new(env!("CARGO_BIN_EXE_lectern"))
-        .args(["serve", "--addr", &addr.to_string()])
-        .args(args)
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lectern"));
+    command
         .env("DATABASE_URL", &db.url)
         .env("BETTER_AUTH_SECRET", SECRET)
         .env("LECTERN_RATE_LIMIT", "off")
         .env("LECTERN_INDEX_DIR", std::env::temp_dir().join("lectern-roles-index"))
-        .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start lectern");
-    let server = Server { child, url };
-    let client = reqwest::Client::new();
-    for _ in 0..300 {
-        if client
-            .get(format!("{}/healthz", server.url))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            return server;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("{args:?} did not start within 6 s");
+        .envs(env.iter().copied());
+    Server::start(command, args).await
 }
 
 struct Reader {

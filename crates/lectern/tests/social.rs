@@ -243,6 +243,16 @@ fn location(res: &TestResponse) -> &str {
     res.header("location").expect("location")
 }
 
+/// The audit trail so far, oldest first: event, outcome and detail of each.
+async fn audited(app: &TestApp) -> Vec<(String, String, Value)> {
+    app.auth.store.flush_audit().await;
+    let since = chrono::Utc::now() - chrono::Duration::hours(1);
+    let events = app.auth.store.audit_events(None, since, 100).await.expect("audit trail");
+    let detail =
+        |d: Option<&str>| d.map_or(Value::Null, |d| serde_json::from_str(d).expect("JSON"));
+    events.into_iter().rev().map(|e| (e.event, e.outcome, detail(e.detail.as_deref()))).collect()
+}
+
 async fn users_with_email(app: &TestApp, email: &str) -> usize {
     app.auth.store.find_login(email).await.expect("read").into_iter().count()
 }
@@ -288,6 +298,14 @@ async fn oidc_sign_in_creates_then_finds_the_reader(backend: Backend) {
     assert_eq!(location(&callback), "/book/", "a known reader goes to callbackURL");
     assert_eq!(session(&again).await["user"]["id"], me["user"]["id"]);
     assert_eq!(users_with_email(&app, "ada@example.edu").await, 1);
+    let by_campus = json!({ "method": "social", "provider": "campus" });
+    assert_eq!(
+        audited(&app).await,
+        [
+            ("sign_up".into(), "success".into(), by_campus.clone()),
+            ("sign_in".into(), "success".into(), by_campus),
+        ]
+    );
 }
 
 async fn github_uses_the_primary_verified_email_when_the_profile_hides_it(backend: Backend) {
@@ -505,6 +523,16 @@ async fn link_social_adds_a_provider_to_the_signed_in_reader(backend: Backend) {
         .send()
         .await
         .assert_error(401, "UNAUTHORIZED");
+    let refused =
+        json!({ "method": "social", "provider": "github", "code": "email_does_not_match" });
+    let links: Vec<_> = audited(&app).await.into_iter().filter(|e| e.0 == "account_link").collect();
+    assert_eq!(
+        links,
+        [
+            ("account_link".into(), "success".into(), json!({ "provider": "campus" })),
+            ("account_link".into(), "failure".into(), refused),
+        ]
+    );
 }
 
 async fn an_id_token_the_client_holds_signs_in_when_it_verifies(backend: Backend) {

@@ -8,7 +8,7 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderName, StatusCode};
@@ -20,6 +20,7 @@ use lectern_tutor::{AnswerRequest, Background, Passage, Role, Turn};
 use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 use utoipa::ToSchema;
 
 use super::stop::Generation;
@@ -37,6 +38,9 @@ const MAX_QUESTION: usize = 4000;
 const HISTORY: u32 = 12;
 /// How often a streaming answer's text so far is saved.
 const CHECKPOINT: Duration = Duration::from_secs(2);
+/// A `streaming` answer whose row has not moved for this long lost its process (a kill, a
+/// crash): its generating task checkpoints far more often.
+pub const LOST_AFTER: Duration = Duration::from_secs(15);
 /// Characters of the first question that name an untitled chat.
 const TITLE_FROM_QUESTION: usize = 60;
 
@@ -185,10 +189,30 @@ pub async fn ask(
         };
         Ok::<_, Infallible>(event.unwrap_or_else(|_| Event::default().event("error").data("{}")))
     });
-    let stream = futures_util::stream::once(async { Ok(first) }).chain(updates);
+    let open = OpenStream::new();
+    let stream = futures_util::stream::once(async { Ok(first) }).chain(updates).map(move |e| {
+        let _open = &open; // counted until the response body is dropped
+        e
+    });
     // A proxy that buffers (nginx does by default) would hold the answer back until its end.
     let unbuffered = [(HeaderName::from_static("x-accel-buffering"), "no")];
     Ok((unbuffered, Sse::new(stream).keep_alive(KeepAlive::default())))
+}
+
+/// One answer stream open to a reader, in `lectern_sse_streams_open` while it lives.
+struct OpenStream;
+
+impl OpenStream {
+    fn new() -> Self {
+        metrics::gauge!("lectern_sse_streams_open").increment(1.0);
+        Self
+    }
+}
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        metrics::gauge!("lectern_sse_streams_open").decrement(1.0);
+    }
 }
 
 /// The reader's background, from their profile; a guest without one gets none.
@@ -208,14 +232,18 @@ async fn retrieve(
 ) -> ApiResult<(Vec<Passage>, bool)> {
     let (tutor, question, boost) =
         (tutor.clone(), question.to_owned(), background.boost_terms.clone());
-    tokio::task::spawn_blocking(move || {
+    let started = Instant::now();
+    let retrieved = tokio::task::spawn_blocking(move || {
         let passages = tutor.index.search(&question, tutor.top_k, &boost)?;
         let weak = !tutor.index.covers(&question, &passages)?;
         Ok::<_, lectern_tutor::TutorError>((passages, weak))
     })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
-    .map_err(|e| ApiError::Internal(e.to_string()))
+    .await;
+    metrics::histogram!("lectern_tutor_retrieval_duration_seconds")
+        .record(started.elapsed().as_secs_f64());
+    retrieved
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 fn title_from(question: &str) -> String {
@@ -228,7 +256,10 @@ fn title_from(question: &str) -> String {
 }
 
 /// Runs the answerer to the end whether or not anyone still listens, unless the reader
-/// stops it (see [`super::stop`]), then stores the outcome.
+/// stops it (see [`super::stop`]), the answer reaches its length cap, or the server stops;
+/// then stores the outcome. While it runs, the row's `updatedAt` moves at least every
+/// [`CHECKPOINT`], even while the model is silent: an answer whose row stops moving lost its
+/// process (see [`LOST_AFTER`]).
 async fn generate(
     api: Api,
     tutor: Arc<Tutor>,
@@ -238,50 +269,77 @@ async fn generate(
     sources: String,
     tx: mpsc::UnboundedSender<Update>,
 ) {
+    let asked = Instant::now();
     let mut pieces = tutor.answerer.answer(request);
     let mut text = String::new();
-    let mut saved = Instant::now();
+    let mut room = tutor.max_answer_chars;
+    let mut next_checkpoint = Instant::now() + CHECKPOINT;
     let ending = loop {
         let piece = tokio::select! {
             piece = pieces.next() => piece,
             () = generation.stopped() => break Ending::Stopped,
+            () = generation.server_stopping() => break Ending::CutShort {
+                code: "SERVER_STOPPED",
+                message: "The server restarted before the tutor finished; what it wrote so far is saved. Please ask again.",
+            },
+            () = tokio::time::sleep_until(next_checkpoint) => {
+                // A checkpoint that fails is only a checkpoint missed: the end is what must
+                // be saved.
+                if let Saved::NotStreaming =
+                    save(&api, &owner, &id, &text, &sources, "streaming", None).await
+                {
+                    break Ending::Stopped; // by a request another replica served
+                }
+                next_checkpoint = Instant::now() + CHECKPOINT;
+                continue;
+            }
         };
         match piece {
             None => break Ending::Complete,
-            Some(Ok(piece)) => {
+            Some(Ok(mut piece)) => {
+                if text.is_empty() {
+                    metrics::histogram!("lectern_tutor_first_token_duration_seconds")
+                        .record(asked.elapsed().as_secs_f64());
+                }
+                metrics::counter!("lectern_tutor_pieces_streamed_total").increment(1);
+                let fits = within(&mut piece, &mut room);
                 text.push_str(&piece);
                 // A closed stream only means the reader left; the answer is still saved.
                 let _ = tx.send(Update::Token(piece));
-                if saved.elapsed() >= CHECKPOINT {
-                    // A checkpoint that fails is only a checkpoint missed: the end is what
-                    // must be saved.
-                    if let Saved::NotStreaming =
-                        save(&api, &owner, &id, &text, &sources, "streaming", None).await
-                    {
-                        break Ending::Stopped; // by a request another replica served
-                    }
-                    saved = Instant::now();
+                if !fits {
+                    break Ending::CutShort {
+                        code: "ANSWER_TOO_LONG",
+                        message: "The answer reached its maximum length and was cut off there.",
+                    };
                 }
             }
             Some(Err(err)) => {
                 tracing::warn!(message.id = %id, code = err.code(), error = %err, "answer interrupted");
-                break Ending::Failed(err.code());
+                metrics::counter!("lectern_tutor_model_errors_total", "code" => err.code())
+                    .increment(1);
+                break Ending::CutShort {
+                    code: err.code(),
+                    message: "The tutor could not finish this answer; what it wrote so far is saved. Please try again.",
+                };
             }
         }
     };
     drop(pieces); // closes the model's stream now, not when the last save returns
+    let outcome = match ending {
+        Ending::Complete => "complete",
+        Ending::CutShort { code, .. } => code,
+        Ending::Stopped => "STOPPED",
+    };
+    metrics::counter!("lectern_tutor_answers_total", "outcome" => outcome).increment(1);
     let (status, error) = match ending {
         Ending::Complete => ("complete", None),
-        Ending::Failed(code) => ("interrupted", Some(code)),
+        Ending::CutShort { code, .. } => ("interrupted", Some(code)),
         Ending::Stopped => return keep_stopped(&api, &owner, &id, &text, &tx).await,
     };
     let update = match save(&api, &owner, &id, &text, &sources, status, error).await {
-        Saved::Yes => match error {
-            None => Update::Done(id),
-            Some(code) => Update::Failed {
-                code,
-                message: "The tutor could not finish this answer; what it wrote so far is saved. Please try again.",
-            },
+        Saved::Yes => match ending {
+            Ending::CutShort { code, message } => Update::Failed { code, message },
+            _ => Update::Done(id),
         },
         // Found no longer streaming: the reader stopped it meanwhile.
         Saved::NotStreaming => return keep_stopped(&api, &owner, &id, &text, &tx).await,
@@ -295,6 +353,21 @@ async fn generate(
         }
     };
     let _ = tx.send(update);
+}
+
+/// Shortens `piece` to the `room` characters left; false when it had to.
+fn within(piece: &mut String, room: &mut usize) -> bool {
+    match piece.char_indices().nth(*room) {
+        Some((cut, _)) => {
+            piece.truncate(cut);
+            *room = 0;
+            false
+        }
+        None => {
+            *room -= piece.chars().count();
+            true
+        }
+    }
 }
 
 /// Saves what a stopped answer had written and tells the reader.
@@ -312,9 +385,16 @@ async fn keep_stopped(
     let _ = tx.send(Update::Failed { code: "STOPPED", message });
 }
 
+#[derive(Clone, Copy)]
 enum Ending {
     Complete,
-    Failed(&'static str),
+    /// Ended early by the model, the length cap or the server stopping: saved as
+    /// `interrupted` with `code`, and the reader told `message`.
+    CutShort {
+        code: &'static str,
+        message: &'static str,
+    },
+    /// By the reader.
     Stopped,
 }
 

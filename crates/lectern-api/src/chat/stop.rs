@@ -10,11 +10,12 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::Serialize;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 use utoipa::ToSchema;
 
 use super::{now, owned_chat, owner};
@@ -24,17 +25,40 @@ use crate::openapi::SignedInErrors;
 use crate::state::Api;
 
 /// The answers being generated in this process, by answer id, with their chat.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Generations {
     running: Mutex<HashMap<String, (String, Arc<Notify>)>>,
+    /// How many run: the server waits for none before it exits.
+    count: watch::Sender<usize>,
+    /// Set when the server stops and its grace period is over.
+    closing: watch::Sender<bool>,
+}
+
+impl Default for Generations {
+    fn default() -> Self {
+        Self {
+            running: Mutex::default(),
+            count: watch::Sender::new(0),
+            closing: watch::Sender::new(false),
+        }
+    }
 }
 
 impl Generations {
     /// Registers an answer being generated; it is forgotten when the guard drops.
     pub fn start(self: &Arc<Self>, chat: &str, answer: &str) -> Generation {
         let stop = Arc::new(Notify::new());
-        self.lock().insert(answer.to_owned(), (chat.to_owned(), stop.clone()));
-        Generation { generations: self.clone(), answer: answer.to_owned(), stop }
+        {
+            let mut running = self.lock();
+            running.insert(answer.to_owned(), (chat.to_owned(), stop.clone()));
+            self.count.send_replace(running.len());
+        }
+        Generation {
+            generations: self.clone(),
+            answer: answer.to_owned(),
+            stop,
+            closing: self.closing.subscribe(),
+        }
     }
 
     /// Wakes the tasks generating in `chat`. `Notify` keeps the wake-up for a task that is
@@ -45,6 +69,22 @@ impl Generations {
                 stop.notify_one();
             }
         }
+    }
+
+    /// For a server that stops: lets the answers still being generated (their readers may
+    /// have left) finish within `grace`, then cuts the rest short, each saving what it had
+    /// (within `to_save`). Returns how many were cut short.
+    pub async fn finish(&self, grace: Duration, to_save: Duration) -> usize {
+        let mut count = self.count.subscribe();
+        if tokio::time::timeout(grace, count.wait_for(|n| *n == 0)).await.is_ok() {
+            return 0;
+        }
+        let cut = *count.borrow();
+        self.closing.send_replace(true);
+        if tokio::time::timeout(to_save, count.wait_for(|n| *n == 0)).await.is_err() {
+            tracing::error!(answers = *count.borrow(), "answers not saved before the exit");
+        }
+        cut
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, Arc<Notify>)>> {
@@ -59,6 +99,7 @@ pub struct Generation {
     generations: Arc<Generations>,
     answer: String,
     stop: Arc<Notify>,
+    closing: watch::Receiver<bool>,
 }
 
 impl Generation {
@@ -66,11 +107,21 @@ impl Generation {
     pub async fn stopped(&self) {
         self.stop.notified().await;
     }
+
+    /// Resolves when the server stops and will not wait for this answer any longer.
+    pub async fn server_stopping(&self) {
+        let mut closing = self.closing.clone();
+        if closing.wait_for(|c| *c).await.is_err() {
+            std::future::pending::<()>().await; // never closing
+        }
+    }
 }
 
 impl Drop for Generation {
     fn drop(&mut self) {
-        self.generations.lock().remove(&self.answer);
+        let mut running = self.generations.lock();
+        running.remove(&self.answer);
+        self.generations.count.send_replace(running.len());
     }
 }
 

@@ -5,6 +5,12 @@ use lectern_store::{Chat, MessageWithFeedback};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::ask::LOST_AFTER;
+
+fn lost_after() -> chrono::TimeDelta {
+    chrono::TimeDelta::from_std(LOST_AFTER).expect("a small constant")
+}
+
 fn iso(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
@@ -96,14 +102,21 @@ impl From<&MessageWithFeedback> for MessageView {
             // A reader's question is text, not Markdown to render.
             format!("<p>{}</p>", lectern_tutor::render::escape(&m.content))
         };
+        // Its process was killed: nothing will finish it, and the next start marks it so.
+        let lost = m.status == "streaming" && Utc::now() - m.updated_at > lost_after();
+        let (status, error) = if lost {
+            ("interrupted".to_owned(), Some("SERVER_RESTARTED".to_owned()))
+        } else {
+            (m.status.clone(), m.error.clone())
+        };
         Self {
             id: m.id.0.clone(),
             role: m.role.clone(),
             content: m.content.clone(),
             html,
             sources: serde_json::from_str(&m.sources).unwrap_or_default(),
-            status: m.status.clone(),
-            error: m.error.clone(),
+            status,
+            error,
             unanswered: m.unanswered,
             created_at: iso(m.created_at),
             feedback: row

@@ -9,7 +9,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::SecondsFormat;
-use lectern_store::{IfRevision, Profile, ProfileWrite, UserId};
+use lectern_auth::audit::Audit;
+use lectern_store::{AuditAction, AuditEvent, IfRevision, Profile, ProfileWrite, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -109,12 +110,14 @@ pub async fn get(
 pub async fn put(
     State(api): State<Api>,
     SignedIn(reader): SignedIn,
+    audit: Audit,
     ApiJson(body): ApiJson<ProfileBody>,
 ) -> ApiResult<Response> {
     let answers =
         Answers::validate(&api.questionnaire, &body.answers).map_err(ApiError::Invalid)?;
     let user = UserId(reader.id.as_str().to_owned());
     let profile = save(&api, &user, &answers, IfRevision::Any).await?.ok_or_else(not_found)?;
+    audit.record(AuditEvent::success(AuditAction::ProfileUpdate).user(&user));
     let status = if profile.revision == 1 { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(ProfileView::new(&api, &profile))).into_response())
 }
@@ -126,9 +129,10 @@ pub async fn put(
 pub async fn post(
     api: State<Api>,
     reader: SignedIn,
+    audit: Audit,
     body: ApiJson<ProfileBody>,
 ) -> ApiResult<Response> {
-    put(api, reader, body).await
+    put(api, reader, audit, body).await
 }
 
 /// Changes some answers; `null` removes one. The result must still be a valid profile.
@@ -143,6 +147,7 @@ pub async fn post(
 pub async fn patch(
     State(api): State<Api>,
     SignedIn(reader): SignedIn,
+    audit: Audit,
     ApiJson(body): ApiJson<ProfileBody>,
 ) -> ApiResult<Json<ProfileView>> {
     let user = UserId(reader.id.as_str().to_owned());
@@ -155,6 +160,7 @@ pub async fn patch(
         merged.extend(body.answers.clone());
         let answers = Answers::validate(&api.questionnaire, &merged).map_err(ApiError::Invalid)?;
         if let Some(profile) = save(&api, &user, &answers, condition).await? {
+            audit.record(AuditEvent::success(AuditAction::ProfileUpdate).user(&user));
             return Ok(Json(ProfileView::new(&api, &profile)));
         }
     }

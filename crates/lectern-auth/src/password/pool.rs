@@ -28,7 +28,8 @@ impl HashPool {
                 .name(format!("lectern-hash-{i}"))
                 .spawn(move || {
                     lower_priority();
-                    for job in rx {
+                    for job in rx.iter() {
+                        queue_depth(rx.len());
                         job();
                     }
                 })
@@ -54,12 +55,19 @@ impl HashPool {
             // The receiver is gone only if the request was dropped; nothing to tell then.
             let _ = tx.send(work());
         });
-        match self.jobs.try_send(job) {
+        let sent = self.jobs.try_send(job);
+        queue_depth(self.jobs.len());
+        match sent {
             Ok(()) => rx.await.map_err(|_| AuthError::internal("a hashing thread died")),
             Err(TrySendError::Full(_)) => Err(AuthError::Busy),
             Err(TrySendError::Disconnected(_)) => Err(AuthError::internal("hashing pool stopped")),
         }
     }
+}
+
+/// `lectern_password_hash_queue_depth`: hashes waiting for a thread, as of the last change.
+fn queue_depth(waiting: usize) {
+    metrics::gauge!("lectern_password_hash_queue_depth").set(waiting as f64);
 }
 
 fn lower_priority() {

@@ -3,8 +3,10 @@
 
 use axum::Json;
 use axum::extract::State;
+use lectern_store::{AuditAction, AuditEvent};
 use serde::Deserialize;
 
+use crate::audit::Audit;
 use crate::body::{Body, Field, Kind, Schema};
 use crate::error::{AuthError, AuthResult};
 use crate::routes::status_true;
@@ -36,6 +38,7 @@ impl Schema for Unlink {
 /// `POST /unlink-account` `{accountId}`, from a fresh session only.
 pub async fn unlink(
     State(auth): State<Auth>,
+    audit: Audit,
     current: CurrentSession,
     Body(body): Body<Unlink>,
 ) -> AuthResult<Json<serde_json::Value>> {
@@ -47,9 +50,13 @@ pub async fn unlink(
             "You can't unlink your last account",
         ));
     }
-    if !accounts.iter().any(|a| a.id == body.account_id) {
+    let Some(account) = accounts.iter().find(|a| a.id == body.account_id) else {
         return Err(AuthError::bad_request("ACCOUNT_NOT_FOUND", "Account not found"));
-    }
+    };
     auth.store.delete_account(&current.user.id, &body.account_id).await?;
+    let detail = serde_json::json!({ "provider": account.provider_id });
+    audit.record(
+        AuditEvent::success(AuditAction::AccountUnlink).user(&current.user.id).detail(detail),
+    );
     Ok(status_true())
 }

@@ -4,8 +4,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use lectern_store::{AuditAction, AuditEvent};
 use serde::Deserialize;
 
+use crate::audit::Audit;
 use crate::body::{Body, Field, Kind, Schema};
 use crate::client_ip::ClientIp;
 use crate::error::{AuthError, AuthResult};
@@ -33,6 +35,7 @@ impl Schema for ChangePassword {
 pub async fn handler(
     State(auth): State<Auth>,
     ClientIp(ip): ClientIp,
+    audit: Audit,
     headers: HeaderMap,
     current: CurrentSession,
     Body(body): Body<ChangePassword>,
@@ -46,6 +49,10 @@ pub async fn handler(
         ));
     };
     if !auth.verify_password(Some(account.password_hash), body.current_password).await? {
+        let detail = serde_json::json!({ "code": "INVALID_PASSWORD" });
+        audit.record(
+            AuditEvent::failure(AuditAction::PasswordChange).user(&current.user.id).detail(detail),
+        );
         return Err(AuthError::bad_request("INVALID_PASSWORD", "Invalid password"));
     }
     let password_hash = auth.hash_password(body.new_password).await?;
@@ -56,6 +63,8 @@ pub async fn handler(
         .unwrap_or(false)
         .then(|| session::new_session(&auth, &user, true, &Client::from_headers(&headers, ip)));
     auth.store.set_password(&user.id, &password_hash, wire::now(), new_session.as_ref()).await?;
+    let detail = serde_json::json!({ "revokeOtherSessions": new_session.is_some() });
+    audit.record(AuditEvent::success(AuditAction::PasswordChange).user(&user.id).detail(detail));
 
     let token = new_session.as_ref().map(|s| s.token.as_str());
     let body = Json(serde_json::json!({ "token": token, "user": UserJson::from(&user) }));

@@ -9,9 +9,11 @@ use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
+use lectern_store::{AuditAction, AuditEvent};
 use serde::Deserialize;
 
 use super::{check_url, query_map};
+use crate::audit::Audit;
 use crate::body::{Body, Field, Kind, Schema};
 use crate::config::DeleteUser;
 use crate::error::{AuthError, AuthResult};
@@ -51,6 +53,7 @@ fn not_found() -> AuthError {
 /// `POST /delete-user {password?, token?, callbackURL?}` → `{"success":true,"message"}`.
 pub async fn handler(
     State(auth): State<Auth>,
+    audit: Audit,
     current: CurrentSession,
     Body(body): Body<DeleteRequest>,
 ) -> AuthResult<Response> {
@@ -64,6 +67,9 @@ pub async fn handler(
             AuthError::bad_request("CREDENTIAL_ACCOUNT_NOT_FOUND", "Credential account not found")
         })?;
         if !auth.verify_password(Some(account.password_hash), password).await? {
+            let detail = serde_json::json!({ "code": "INVALID_PASSWORD" });
+            let event = AuditEvent::failure(AuditAction::UserDelete).user(&current.user.id);
+            audit.record(event.detail(detail));
             return Err(AuthError::bad_request("INVALID_PASSWORD", "Invalid password"));
         }
     } else if body.token.is_none() && auth.config.delete_user != DeleteUser::Mail {
@@ -76,7 +82,8 @@ pub async fn handler(
         }
     }
     if let Some(token) = body.token {
-        return erase_with_token(&auth, &current, &token).await.map(|c| deleted(c).into_response());
+        let erased = erase_with_token(&auth, &audit, &current, &token).await;
+        return erased.map(|c| deleted(c).into_response());
     }
     if auth.config.delete_user == DeleteUser::Mail {
         send_link(&auth, &current, body.callback_url.as_deref()).await?;
@@ -85,6 +92,7 @@ pub async fn handler(
     }
     auth.store.erase_user(&current.user.id, None, wire::now()).await?;
     tracing::info!(user.id = %current.user.id, "account deleted by its owner");
+    audit.record(AuditEvent::success(AuditAction::UserDelete).user(&current.user.id));
     Ok(deleted(SessionCookies::clear(&auth)).into_response())
 }
 
@@ -122,6 +130,7 @@ async fn send_link(
 
 async fn erase_with_token(
     auth: &Auth,
+    audit: &Audit,
     current: &CurrentSession,
     token: &str,
 ) -> AuthResult<SessionCookies> {
@@ -130,12 +139,16 @@ async fn erase_with_token(
         return Err(AuthError::new(StatusCode::NOT_FOUND, "INVALID_TOKEN", "Invalid token"));
     }
     tracing::info!(user.id = %current.user.id, "account deleted through the mailed link");
+    let detail = serde_json::json!({ "via": "mailed_link" });
+    audit
+        .record(AuditEvent::success(AuditAction::UserDelete).user(&current.user.id).detail(detail));
     Ok(SessionCookies::clear(auth))
 }
 
 /// `GET /delete-user/callback?token=…&callbackURL=…`: the mailed link, opened signed in.
 pub async fn callback(
     State(auth): State<Auth>,
+    audit: Audit,
     headers: axum::http::HeaderMap,
     RawQuery(query): RawQuery,
 ) -> AuthResult<Response> {
@@ -153,7 +166,7 @@ pub async fn callback(
         ));
     };
     let token = query.get("token").ok_or_else(|| super::missing_query("token"))?;
-    let cookies = erase_with_token(&auth, &CurrentSession { session, user }, token).await?;
+    let cookies = erase_with_token(&auth, &audit, &CurrentSession { session, user }, token).await?;
     match callback {
         Some(url) => Ok((cookies, super::redirect(url)?).into_response()),
         None => Ok(deleted(cookies).into_response()),

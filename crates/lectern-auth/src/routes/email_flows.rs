@@ -9,10 +9,11 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use lectern_store::{StoreError, User, UserId};
+use lectern_store::{AuditAction, AuditEvent, StoreError, User, UserId};
 use serde::Deserialize;
 
 use super::{check_url, email_field, missing_query, query_map, redirect};
+use crate::audit::Audit;
 use crate::body::{Body, Field, Kind, Schema};
 use crate::client_ip::ClientIp;
 use crate::config::EmailVerification;
@@ -135,6 +136,7 @@ pub async fn send_verification_email(
 pub async fn verify_email(
     State(auth): State<Auth>,
     ClientIp(ip): ClientIp,
+    audit: Audit,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> AuthResult<Response> {
@@ -163,21 +165,11 @@ pub async fn verify_email(
         Ok((cookies, response).into_response())
     };
 
-    match claims.update_to.clone() {
-        None => {
-            verify_address(
-                &auth,
-                claims,
-                current,
-                &Client::from_headers(&headers, ip),
-                failed,
-                done,
-            )
-            .await
-        }
-        Some(update_to) => {
-            change_address(&auth, claims, update_to, current, callback, failed, done).await
-        }
+    if claims.update_to.is_some() {
+        change_address(&auth, &audit, claims, current, callback, failed, done).await
+    } else {
+        let client = Client::from_headers(&headers, ip);
+        verify_address(&auth, &audit, claims, current, &client, failed, done).await
     }
 }
 
@@ -186,6 +178,7 @@ type Current = Option<(lectern_store::Session, User)>;
 /// A verification link: the address is the reader's.
 async fn verify_address(
     auth: &Auth,
+    audit: &Audit,
     claims: EmailClaims,
     current: Current,
     client: &Client,
@@ -205,22 +198,25 @@ async fn verify_address(
     let signed_in = current.as_ref().is_some_and(|(_, u)| u.email == user.email);
     let session = (!signed_in).then(|| session::new_session(auth, &user, true, client));
     auth.store.verify_email(&user.id, session.as_ref(), wire::now()).await?;
+    audit.record(AuditEvent::success(AuditAction::EmailVerification).user(&user.id));
     let cookies = session.map(|s| SessionCookies::issue(auth, &s.token, true));
-    upgrade_guest(auth, Guest::from_current(current), &user).await;
+    upgrade_guest(auth, audit, Guest::from_current(current), &user).await;
     done(serde_json::json!({ "status": true, "user": null }), cookies)
 }
 
 /// A change-of-address link: from the current address (confirmation), or the new one.
 async fn change_address(
     auth: &Auth,
+    audit: &Audit,
     claims: EmailClaims,
-    update_to: String,
     current: Current,
     callback: Option<&str>,
     failed: impl Fn(&'static str, &'static str) -> AuthResult<Response>,
     done: impl Fn(serde_json::Value, Option<SessionCookies>) -> AuthResult<Response>,
 ) -> AuthResult<Response> {
-    let Some(id) = claims.user_id.clone() else { return failed("INVALID_TOKEN", "Invalid token") };
+    let (Some(id), Some(update_to)) = (claims.user_id.clone(), claims.update_to.clone()) else {
+        return failed("INVALID_TOKEN", "Invalid token");
+    };
     let Some(bound) = auth.store.find_user(&UserId(id)).await? else {
         return failed("USER_NOT_FOUND", "User not found");
     };
@@ -248,6 +244,7 @@ async fn change_address(
         Err(err) => return Err(err.into()),
     };
     tracing::info!(user.id = %updated.id, "email address changed");
+    audit.record(AuditEvent::success(AuditAction::EmailChange).user(&updated.id));
     done(serde_json::json!({ "status": true, "user": UserJson::from(&updated) }), None)
 }
 
@@ -269,6 +266,7 @@ impl Schema for ChangeEmail {
 /// new address is taken is not revealed.
 pub async fn change_email(
     State(auth): State<Auth>,
+    audit: Audit,
     current: CurrentSession,
     Body(body): Body<ChangeEmail>,
 ) -> AuthResult<Response> {
@@ -285,6 +283,8 @@ pub async fn change_email(
         });
     }
     let done = Json(serde_json::json!({ "status": true })).into_response();
+    // Recorded whether or not the new address is free: the reader asked either way.
+    audit.record(AuditEvent::success(AuditAction::EmailChangeRequest).user(&user.id));
     if auth.store.find_login(&new_email).await?.is_some() {
         tracing::info!(user.id = %user.id, "change of email to an address in use: nothing sent");
         return Ok(done);

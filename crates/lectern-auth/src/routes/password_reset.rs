@@ -9,10 +9,12 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::Duration;
+use lectern_store::{AuditAction, AuditEvent};
 use percent_encoding::utf8_percent_encode;
 use serde::Deserialize;
 
 use super::{check_url, email_field, invalid_token, missing_query, query_map, redirect};
+use crate::audit::Audit;
 use crate::body::{Body, Field, Kind, Schema};
 use crate::error::{AuthError, AuthResult};
 use crate::ids;
@@ -47,6 +49,7 @@ impl Schema for RequestReset {
 /// its words do not tell whether an account exists and its timing hardly does.
 pub async fn request_password_reset(
     State(auth): State<Auth>,
+    audit: Audit,
     Body(body): Body<RequestReset>,
 ) -> AuthResult<Response> {
     let email = email_field("email", &body.email)?;
@@ -81,6 +84,7 @@ pub async fn request_password_reset(
     );
     let mail = auth.config.mail_templates.render(Letter::ResetPassword, &user.email, &link, None);
     outbox.send(mail).await?;
+    audit.record(AuditEvent::success(AuditAction::PasswordResetRequest).user(&user.id));
     Ok(sent.into_response())
 }
 
@@ -100,6 +104,7 @@ impl Schema for ResetPassword {
 /// the new password is checked, then the token: unknown, expired or used is `INVALID_TOKEN`.
 pub async fn reset_password(
     State(auth): State<Auth>,
+    audit: Audit,
     RawQuery(query): RawQuery,
     Body(body): Body<ResetPassword>,
 ) -> AuthResult<Response> {
@@ -107,9 +112,15 @@ pub async fn reset_password(
         return Err(invalid_token(StatusCode::BAD_REQUEST));
     };
     validate::new_password(&body.new_password)?;
+    // Someone holds a link that is unknown, expired or already used.
+    let refused = || {
+        let detail = serde_json::json!({ "code": "INVALID_TOKEN" });
+        audit.record(AuditEvent::failure(AuditAction::PasswordReset).detail(detail));
+        invalid_token(StatusCode::BAD_REQUEST)
+    };
     let identifier = reset_identifier(&token);
     let Some(user_id) = auth.store.find_verification(&identifier, wire::now()).await? else {
-        return Err(invalid_token(StatusCode::BAD_REQUEST));
+        return Err(refused());
     };
     let user_id = lectern_store::UserId(user_id);
     if auth.store.find_user(&user_id).await?.is_none() {
@@ -118,8 +129,9 @@ pub async fn reset_password(
     let hash = auth.hash_password(body.new_password).await?;
     let account = ids::generate_id();
     if !auth.store.reset_password(&identifier, &user_id, &hash, &account, wire::now()).await? {
-        return Err(invalid_token(StatusCode::BAD_REQUEST));
+        return Err(refused());
     }
+    audit.record(AuditEvent::success(AuditAction::PasswordReset).user(&user_id));
     Ok(crate::routes::status_true().into_response())
 }
 

@@ -4,8 +4,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
+use lectern_store::{AuditAction, AuditEvent};
 use serde::Deserialize;
 
+use crate::audit::Audit;
 use crate::body::{Body, Field, Kind, Schema};
 use crate::error::{AuthError, AuthResult};
 use crate::routes::status_true;
@@ -41,17 +43,32 @@ impl Schema for Revoke {
 /// Revoking the current session also clears its cookies.
 pub async fn revoke(
     State(auth): State<Auth>,
+    audit: Audit,
     current: CurrentSession,
     Body(body): Body<Revoke>,
 ) -> AuthResult<Response> {
-    auth.store.delete_user_session(&current.user.id, &body.token).await?;
+    if auth.store.delete_user_session(&current.user.id, &body.token).await? {
+        revoked(&audit, &current, "one", 1);
+    }
     Ok(cleared_if(body.token == current.session.token, &auth))
 }
 
 /// `POST /revoke-sessions`: every session of the caller, this one included.
-pub async fn revoke_all(State(auth): State<Auth>, current: CurrentSession) -> AuthResult<Response> {
-    auth.store.delete_user_sessions(&current.user.id, None).await?;
+pub async fn revoke_all(
+    State(auth): State<Auth>,
+    audit: Audit,
+    current: CurrentSession,
+) -> AuthResult<Response> {
+    let count = auth.store.delete_user_sessions(&current.user.id, None).await?;
+    revoked(&audit, &current, "all", count);
     Ok(cleared_if(true, &auth))
+}
+
+fn revoked(audit: &Audit, current: &CurrentSession, scope: &str, count: u64) {
+    let detail = serde_json::json!({ "scope": scope, "count": count });
+    audit.record(
+        AuditEvent::success(AuditAction::SessionRevoke).user(&current.user.id).detail(detail),
+    );
 }
 
 fn cleared_if(clear: bool, auth: &Auth) -> Response {
@@ -65,8 +82,11 @@ fn cleared_if(clear: bool, auth: &Auth) -> Response {
 /// `POST /revoke-other-sessions`: every session of the caller but this one.
 pub async fn revoke_others(
     State(auth): State<Auth>,
+    audit: Audit,
     current: CurrentSession,
 ) -> AuthResult<Json<serde_json::Value>> {
-    auth.store.delete_user_sessions(&current.user.id, Some(&current.session.token)).await?;
+    let token = Some(current.session.token.as_str());
+    let count = auth.store.delete_user_sessions(&current.user.id, token).await?;
+    revoked(&audit, &current, "others", count);
     Ok(status_true())
 }

@@ -5,8 +5,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use lectern_store::{User, UserId};
+use lectern_store::{AuditAction, AuditEvent, User, UserId};
 
+use crate::audit::Audit;
 use crate::client_ip::ClientIp;
 use crate::error::{AuthError, AuthResult};
 use crate::ids::generate_id;
@@ -17,6 +18,7 @@ use crate::wire::{self, UserJson};
 pub async fn handler(
     State(auth): State<Auth>,
     ClientIp(ip): ClientIp,
+    audit: Audit,
     headers: HeaderMap,
 ) -> AuthResult<Response> {
     if let Some((_, user)) = session::current(&auth, &headers).await? {
@@ -43,6 +45,7 @@ pub async fn handler(
     };
     let session = session::new_session(&auth, &user, true, &Client::from_headers(&headers, ip));
     auth.store.create_user_with_session(&user, &session).await?;
+    audit.record(AuditEvent::success(AuditAction::GuestSignIn).user(&user.id));
     let cookies = SessionCookies::issue(&auth, &session.token, true);
     let body = serde_json::json!({ "token": session.token, "user": UserJson::from(&user) });
     Ok((cookies, Json(body)).into_response())

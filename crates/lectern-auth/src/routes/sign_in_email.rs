@@ -4,9 +4,11 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use lectern_store::{AuditAction, AuditEvent, UserId};
 use serde::{Deserialize, Serialize};
 
 use super::email_flows;
+use crate::audit::Audit;
 use crate::body::{Field, FormOrJson, Kind, Schema};
 use crate::client_ip::ClientIp;
 use crate::config::EmailVerification;
@@ -39,6 +41,7 @@ impl Schema for SignIn {
 pub async fn handler(
     State(auth): State<Auth>,
     ClientIp(ip): ClientIp,
+    audit: Audit,
     headers: HeaderMap,
     FormOrJson(body): FormOrJson<SignIn>,
 ) -> AuthResult<Response> {
@@ -55,10 +58,16 @@ pub async fn handler(
         None => (None, None),
     };
     let verified = auth.verify_password(stored, body.password).await?;
-    let Some(user) = user.filter(|_| verified) else {
-        return Err(AuthError::invalid_credentials());
+    let user = match user {
+        Some(user) if verified => user,
+        unknown_or_wrong => {
+            let user = unknown_or_wrong.as_ref().map(|u| &u.id);
+            audit.record(failed(&email, user, "INVALID_EMAIL_OR_PASSWORD"));
+            return Err(AuthError::invalid_credentials());
+        }
     };
     if auth.config.email_verification == EmailVerification::Required && !user.email_verified {
+        audit.record(failed(&email, Some(&user.id), "EMAIL_NOT_VERIFIED"));
         // sendOnSignIn: a fresh link, since the last one may be lost or expired.
         email_flows::send_verification(&auth, &user, body.callback_url.as_deref()).await?;
         return Err(AuthError::forbidden("EMAIL_NOT_VERIFIED", "Email not verified"));
@@ -68,7 +77,9 @@ pub async fn handler(
     let session = session::new_session(&auth, &user, remember, &Client::from_headers(&headers, ip));
     let guest = Guest::from_current(session::current(&auth, &headers).await?);
     auth.store.create_session(&session).await?;
-    upgrade_guest(&auth, guest, &user).await;
+    let method = serde_json::json!({ "method": "email" });
+    audit.record(AuditEvent::success(AuditAction::SignIn).user(&user.id).detail(method));
+    upgrade_guest(&auth, &audit, guest, &user).await;
 
     let cookies = SessionCookies::issue(&auth, &session.token, remember);
     let url = body.callback_url.as_deref();
@@ -83,6 +94,17 @@ pub async fn handler(
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)
+}
+
+/// A refused sign-in, against the account with that address; when no account has it, the
+/// address tried is the only "who" there is. (An account's address is not written here: it
+/// would outlive the account's deletion.)
+fn failed(email: &str, user: Option<&UserId>, code: &str) -> AuditEvent {
+    let detail = match user {
+        Some(_) => serde_json::json!({ "method": "email", "code": code }),
+        None => serde_json::json!({ "method": "email", "code": code, "email": email }),
+    };
+    AuditEvent::failure(AuditAction::SignIn).user(user).detail(detail)
 }
 
 #[derive(Serialize)]

@@ -5,14 +5,22 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use lectern_store::{AuditAction, AuditEvent};
 
+use crate::audit::Audit;
 use crate::error::AuthResult;
 use crate::session::{self, SessionCookies};
 use crate::state::Auth;
 
-pub async fn handler(State(auth): State<Auth>, headers: HeaderMap) -> AuthResult<Response> {
+pub async fn handler(
+    State(auth): State<Auth>,
+    audit: Audit,
+    headers: HeaderMap,
+) -> AuthResult<Response> {
     if let Some(token) = session::presented_token(&auth, &headers) {
-        auth.store.delete_session(&token).await?;
+        if let Some(user) = auth.store.delete_session(&token).await? {
+            audit.record(AuditEvent::success(AuditAction::SignOut).user(&user));
+        }
     }
     let body = Json(serde_json::json!({ "success": true }));
     Ok((SessionCookies::clear(&auth), body).into_response())

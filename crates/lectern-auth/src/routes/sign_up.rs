@@ -4,10 +4,11 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use lectern_store::{CredentialAccount, StoreError, User, UserId};
+use lectern_store::{AuditAction, AuditEvent, CredentialAccount, StoreError, User, UserId};
 use serde::Deserialize;
 
 use super::email_flows;
+use crate::audit::Audit;
 use crate::body::{Field, FormOrJson, Kind, Schema};
 use crate::client_ip::ClientIp;
 use crate::config::EmailVerification;
@@ -50,6 +51,7 @@ impl Schema for SignUp {
 pub async fn handler(
     State(auth): State<Auth>,
     ClientIp(ip): ClientIp,
+    audit: Audit,
     headers: HeaderMap,
     FormOrJson(body): FormOrJson<SignUp>,
 ) -> AuthResult<Response> {
@@ -113,11 +115,13 @@ pub async fn handler(
         Err(StoreError::Conflict) => return Err(user_exists()),
         other => other?,
     }
+    let method = serde_json::json!({ "method": "email" });
+    audit.record(AuditEvent::success(AuditAction::SignUp).user(&user.id).detail(method));
     email_flows::send_verification(&auth, &user, body.callback_url.as_deref()).await?;
     let Some(session) = session else {
         return Ok(no_session().into_response());
     };
-    upgrade_guest(&auth, guest, &user).await;
+    upgrade_guest(&auth, &audit, guest, &user).await;
     let cookies = SessionCookies::issue(&auth, &session.token, remember);
     let body = serde_json::json!({ "token": session.token, "user": UserJson::from(&user) });
     Ok((cookies, Json(body)).into_response())

@@ -13,17 +13,20 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use lectern_store::{AuditAction, AuditEvent};
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::{check_url, query_map};
+use crate::audit::Audit;
 use crate::body::{Body, Field, Kind, Schema};
 use crate::client_ip::ClientIp;
 use crate::error::{AuthError, AuthResult};
 use crate::guest::{Guest, upgrade_guest};
+use crate::oauth::accounts::{self, SignedIn};
 use crate::oauth::provider::{AuthorizationRequest, Provider};
 use crate::oauth::state::{self, FlowState, Link};
-use crate::oauth::{Identity, Tokens, accounts};
+use crate::oauth::{Identity, Tokens};
 use crate::origin::UrlField;
 use crate::session::{self, Client, CurrentSession, SessionCookies};
 use crate::state::Auth;
@@ -107,6 +110,7 @@ impl SocialSignIn {
 pub async fn sign_in(
     State(auth): State<Auth>,
     ClientIp(ip): ClientIp,
+    audit: Audit,
     headers: HeaderMap,
     Body(body): Body<SocialSignIn>,
 ) -> AuthResult<Response> {
@@ -114,7 +118,12 @@ pub async fn sign_in(
     let provider = body.provider(&auth)?;
     if let Some(id_token) = &body.id_token {
         let client = Client::from_headers(&headers, ip);
-        return sign_in_with_id_token(&auth, provider, id_token, &headers, &client).await;
+        let answer =
+            sign_in_with_id_token(&auth, &audit, provider, id_token, &headers, &client).await;
+        if let Err(AuthError::Client { code, .. }) = &answer {
+            audit.record(social_failure(AuditAction::SignIn, provider.id(), code));
+        }
+        return answer;
     }
     let mut flow = body.flow(&auth);
     flow.lectern_session = session::current(&auth, &headers)
@@ -138,6 +147,7 @@ struct IdToken {
 /// then the reader is signed in as after a redirect, with the answer in the body.
 async fn sign_in_with_id_token(
     auth: &Auth,
+    audit: &Audit,
     provider: &Provider,
     id_token: &Value,
     headers: &HeaderMap,
@@ -171,7 +181,8 @@ async fn sign_in_with_id_token(
             return Err(AuthError::new(StatusCode::UNAUTHORIZED, "OAUTH_LINK_ERROR", message));
         }
     };
-    upgrade_guest(auth, Guest::from_current(guest), &signed_in.user).await;
+    audit.record(social_success(&signed_in, provider.id()));
+    upgrade_guest(auth, audit, Guest::from_current(guest), &signed_in.user).await;
     let cookies = SessionCookies::issue(auth, &signed_in.session.token, true);
     let body = serde_json::json!({
         "redirect": false,
@@ -293,18 +304,19 @@ pub async fn callback(
     State(auth): State<Auth>,
     Path(id): Path<String>,
     ClientIp(ip): ClientIp,
+    audit: Audit,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> AuthResult<Response> {
     let query = query_map(query);
-    let mut response =
-        match finish(&auth, &id, &headers, &query, &Client::from_headers(&headers, ip)).await? {
-            Ok(response) => response,
-            Err((url, code, description)) => {
-                tracing::info!(provider = %id, error = code, "social sign-in failed");
-                error_redirect(&url, code, description.as_deref())
-            }
-        };
+    let client = Client::from_headers(&headers, ip);
+    let mut response = match finish(&auth, &audit, &id, &headers, &query, &client).await? {
+        Ok(response) => response,
+        Err((url, code, description)) => {
+            tracing::info!(provider = %id, error = code, "social sign-in failed");
+            error_redirect(&url, code, description.as_deref())
+        }
+    };
     if crate::cookies::read(&headers, &auth.cookies.state).is_some() {
         response.headers_mut().append(header::SET_COOKIE, auth.cookies.clear(&auth.cookies.state));
     }
@@ -316,6 +328,7 @@ type Failed = (String, &'static str, Option<String>);
 
 async fn finish(
     auth: &Auth,
+    audit: &Audit,
     id: &str,
     headers: &HeaderMap,
     query: &std::collections::HashMap<String, String>,
@@ -330,11 +343,19 @@ async fn finish(
         Err(e) => return Ok(Err((e.error_url.unwrap_or(default_error), e.code, None))),
     };
     let error_url = flow.error_url.clone().unwrap_or(default_error);
-    let fail = |code: &'static str| Ok(Err((error_url.clone(), code, None)));
+    // From here a flow this browser started fails (before, a stray request is only logged).
+    let linker = flow.link.as_ref().map(|link| lectern_store::UserId(link.user_id.clone()));
+    let action = if linker.is_some() { AuditAction::AccountLink } else { AuditAction::SignIn };
+    // The provider as configured, never text of the URL's choosing.
+    let known = auth.providers.get(id).map_or("unknown", |p| p.id());
+    let fail_with = |code: &'static str, description: Option<String>| {
+        audit.record(social_failure(action, known, code).user(linker.as_ref()));
+        Ok(Err((error_url.clone(), code, description)))
+    };
+    let fail = |code: &'static str| fail_with(code, None);
     if let Some(error) = query.get("error") {
         // The provider's own code (`access_denied`…), passed on as Better Auth does.
-        let description = query.get("error_description").cloned();
-        return Ok(Err((error_url.clone(), provider_error(error), description)));
+        return fail_with(provider_error(error), query.get("error_description").cloned());
     }
     let Some(code) = query.get("code") else { return fail("no_code") };
     let Some(provider) = auth.providers.get(id) else { return fail("oauth_provider_not_found") };
@@ -354,10 +375,13 @@ async fn finish(
         let linked =
             accounts::link(auth, id, link, flow.lectern_session.as_deref(), &identity, &tokens)
                 .await?;
-        return Ok(match linked {
-            Ok(()) => Ok(super::redirect(&flow.callback_url)?),
-            Err(code) => Err((error_url, code, None)),
-        });
+        let Err(code) = linked else {
+            let detail = serde_json::json!({ "provider": provider.id() });
+            let linked = AuditEvent::success(AuditAction::AccountLink).user(linker.as_ref());
+            audit.record(linked.detail(detail));
+            return Ok(Ok(super::redirect(&flow.callback_url)?));
+        };
+        return fail(code);
     }
     let guest = match flow.lectern_session.as_deref() {
         Some(token) => auth.store.find_session(token).await?,
@@ -367,7 +391,8 @@ async fn finish(
         Ok(signed_in) => signed_in,
         Err(code) => return fail(code),
     };
-    upgrade_guest(auth, Guest::from_current(guest), &signed_in.user).await;
+    audit.record(social_success(&signed_in, provider.id()));
+    upgrade_guest(auth, audit, Guest::from_current(guest), &signed_in.user).await;
     let mut target = match (&flow.new_user_url, signed_in.new_user) {
         (Some(url), true) => url.clone(),
         _ => flow.callback_url.clone(),
@@ -401,6 +426,18 @@ async fn exchange(
     let identity =
         provider.identity(&tokens, flow.id_token_nonce.as_deref()).await.map_err(logged)?;
     Ok((identity, tokens))
+}
+
+/// A social sign-in (`sign_up` for a reader new to Lectern), by `provider`.
+fn social_success(signed_in: &SignedIn, provider: &str) -> AuditEvent {
+    let action = if signed_in.new_user { AuditAction::SignUp } else { AuditAction::SignIn };
+    let detail = serde_json::json!({ "method": "social", "provider": provider });
+    AuditEvent::success(action).user(&signed_in.user.id).detail(detail)
+}
+
+fn social_failure(action: AuditAction, provider: &str, code: &str) -> AuditEvent {
+    let detail = serde_json::json!({ "method": "social", "provider": provider, "code": code });
+    AuditEvent::failure(action).detail(detail)
 }
 
 /// A provider's `error` is echoed only when it is an RFC 6749 code; anything else

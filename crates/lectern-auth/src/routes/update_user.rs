@@ -4,9 +4,10 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use lectern_store::UserPatch;
+use lectern_store::{AuditAction, AuditEvent, UserPatch};
 use serde::{Deserialize, Deserializer};
 
+use crate::audit::Audit;
 use crate::body::{Body, Field, Kind, Schema};
 use crate::cookies;
 use crate::error::{AuthError, AuthResult};
@@ -48,6 +49,7 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
 
 pub async fn handler(
     State(auth): State<Auth>,
+    audit: Audit,
     headers: HeaderMap,
     current: CurrentSession,
     Body(body): Body<UpdateUser>,
@@ -86,6 +88,19 @@ pub async fn handler(
         });
     }
     auth.store.update_user(&current.user.id, &patch, wire::now()).await?;
+    // Which fields changed, never their values.
+    let fields: Vec<&str> = [
+        ("name", patch.name.is_some()),
+        ("image", patch.image.is_some()),
+        ("softwareBackground", patch.software_background.is_some()),
+        ("hardwareBackground", patch.hardware_background.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(field, changed)| changed.then_some(field))
+    .collect();
+    let detail = serde_json::json!({ "fields": fields });
+    audit
+        .record(AuditEvent::success(AuditAction::UserUpdate).user(&current.user.id).detail(detail));
     // Better Auth re-sends the session cookie after an update (it refreshes its cookie cache).
     let remember = cookies::read(&headers, &auth.cookies.dont_remember).is_none();
     Ok((SessionCookies::issue(&auth, &current.session.token, remember), status_true())

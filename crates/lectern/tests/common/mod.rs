@@ -84,7 +84,12 @@ impl TestApp {
 
 /// The reader API with the sample book's index and `answerer` as the tutor.
 pub fn tutor_reading(answerer: Answerer) -> lectern::Reading {
-    let tutor = Tutor { index: sample_index(), answerer, top_k: 3 };
+    let tutor = Tutor {
+        index: sample_index(),
+        answerer,
+        top_k: 3,
+        max_answer_chars: lectern_api::tutor::DEFAULT_MAX_ANSWER_CHARS,
+    };
     lectern::Reading { tutor: Some(Arc::new(tutor)), ..Default::default() }
 }
 
