@@ -1,12 +1,13 @@
 //! Test support for Lectern (dev-only): a fresh database per test on either backend, an
 //! in-process HTTP client with a browser-like cookie jar, a macro that runs one test body on
 //! SQLite and on PostgreSQL, a fake OpenAI-compatible model server ([`llm::FakeLlm`]), a
-//! small file system a test can fill ([`tmpfs::Tmpfs`]), and `lectern serve` as a process
-//! ([`server::Server`]).
+//! small file system a test can fill ([`tmpfs::Tmpfs`]), `lectern serve` as a process
+//! ([`server::Server`]) and a Redis of the test's own ([`redis::PrivateRedis`]).
 
 mod client;
 mod db;
 pub mod llm;
+pub mod redis;
 pub mod server;
 pub mod tmpfs;
 

@@ -195,16 +195,8 @@ impl Client {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_replicas_behind_nginx_act_as_one() {
-    let db = TestDb::new(Backend::Postgres).await;
-    let release = Arc::new(Notify::new());
-    let held = Reply::Held {
-        before: vec!["A URDF file ".into()],
-        after: vec!["describes a robot.".into()],
-        release: release.clone(),
-    };
-    let llm = FakeLlm::start(held).await;
+/// Two replicas on `db`, sharing rate limits in the Redis at `redis`, behind nginx.
+async fn deployment(db: &TestDb, llm: &FakeLlm, redis: &str) -> (Server, Server, Nginx) {
     let prefix = format!("lectern-proxy-{}:", lectern_auth::ids::random_alphanumeric(8));
     let replica = || {
         let mut command = Command::new(env!("CARGO_BIN_EXE_lectern"));
@@ -212,7 +204,7 @@ async fn two_replicas_behind_nginx_act_as_one() {
             .env("DATABASE_URL", &db.url)
             .env("BETTER_AUTH_SECRET", SECRET)
             .env("BETTER_AUTH_URL", ORIGIN)
-            .env("REDIS_URL", "redis://127.0.0.1:6379")
+            .env("REDIS_URL", redis)
             .env("LECTERN_REDIS_PREFIX", &prefix)
             .env("LECTERN_TRUSTED_PROXIES", "127.0.0.1")
             .env("LECTERN_INDEX_DIR", std::env::temp_dir().join("lectern-proxy-index"))
@@ -223,6 +215,20 @@ async fn two_replicas_behind_nginx_act_as_one() {
     let a = Server::start(replica(), &[]).await;
     let b = Server::start(replica(), &[]).await;
     let nginx = Nginx::start(&[&a, &b]).await;
+    (a, b, nginx)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_behind_nginx_act_as_one() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let release = Arc::new(Notify::new());
+    let held = Reply::Held {
+        before: vec!["A URDF file ".into()],
+        after: vec!["describes a robot.".into()],
+        release: release.clone(),
+    };
+    let llm = FakeLlm::start(held).await;
+    let (a, b, nginx) = deployment(&db, &llm, "redis://127.0.0.1:6379").await;
     let (a_addr, b_addr) = (a.addr.to_string(), b.addr.to_string());
 
     // Sign up through the proxy; the session works on both replicas.
@@ -328,4 +334,52 @@ async fn two_replicas_behind_nginx_act_as_one() {
         body.push_str(&String::from_utf8_lossy(&chunk));
     }
     assert!(body.contains("describes a robot.") && body.contains("event: done"), "{body}");
+}
+
+/// Four wrong passwords in a row from `ip` through nginx: their statuses, and which replicas
+/// answered.
+async fn four_wrong_sign_ins(nginx: &Nginx, ip: &str) -> (Vec<u16>, Vec<String>) {
+    let client = Client::at(ip, &nginx.url);
+    let wrong = json!({ "email": "nobody@example.com", "password": "not the password" });
+    let mut statuses = Vec::new();
+    let mut replicas = Vec::new();
+    for _ in 0..4 {
+        let (status, _, upstream) = client.post("/api/auth/sign-in/email", wrong.clone()).await;
+        statuses.push(status);
+        replicas.push(upstream);
+    }
+    (statuses, replicas)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_redis_dies_and_comes_back_the_replicas_keep_answering_then_share_again() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let llm = FakeLlm::start(Reply::chunks(["unused"])).await;
+    let port = free_addr().port();
+    let redis = lectern_testkit::redis::PrivateRedis::start(port).await;
+    let (_a, _b, nginx) = deployment(&db, &llm, &redis.url()).await;
+    let (statuses, replicas) = four_wrong_sign_ins(&nginx, "127.0.0.6").await;
+    assert_eq!(statuses, [401, 401, 401, 429], "shared: the fourth is refused ({replicas:?})");
+
+    // Without Redis every request still gets its answer, and each replica limits alone: two
+    // attempts each are not enough to be refused, eight are.
+    redis.stop();
+    let (statuses, _) = four_wrong_sign_ins(&nginx, "127.0.0.7").await;
+    assert_eq!(statuses, [401; 4], "each replica counts only its own two");
+    let (statuses, _) = four_wrong_sign_ins(&nginx, "127.0.0.7").await;
+    assert!(statuses.iter().all(|s| [401, 429].contains(s)), "{statuses:?}");
+    assert_eq!(statuses[2..], [429, 429], "each replica has now seen three or more");
+
+    // Redis is back: within a bounded wait, a fresh client is counted across both again.
+    let _redis = lectern_testkit::redis::PrivateRedis::start(port).await;
+    let mut shared_again = false;
+    for round in 0..40 {
+        let (statuses, _) = four_wrong_sign_ins(&nginx, &format!("127.0.1.{}", round + 1)).await;
+        if statuses == [401, 401, 401, 429] {
+            shared_again = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(shared_again, "the replicas did not share their counts again within 10 s");
 }

@@ -5,11 +5,11 @@
 mod common;
 
 use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::TestApp;
 use lectern_auth::rate_limit::SharedCounters;
+use lectern_testkit::redis::PrivateRedis;
 use lectern_testkit::{Backend, TestClient};
 use serde_json::json;
 
@@ -69,64 +69,17 @@ async fn replicas_share_one_limit() {
     assert_eq!(attempt(&alone.client).await, 401);
 }
 
-/// A Redis of the test's own, on a free port, so it can be stopped and started again.
-struct PrivateRedis {
-    port: u16,
-    child: Child,
-}
-
-impl PrivateRedis {
-    fn start(port: u16) -> Self {
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server must be installed (apt-get install redis-server)");
-        Self { port, child }
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    /// Connects once the server answers (bounded: 5 s).
-    async fn connect(&self, prefix: &str) -> SharedCounters {
-        for _ in 0..100 {
-            if let Ok(shared) = SharedCounters::connect(&self.url(), prefix).await {
-                return shared;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("redis-server on port {} did not answer within 5 s", self.port);
-    }
-
-    fn stop(mut self) {
-        self.child.kill().expect("kill redis-server");
-        self.child.wait().expect("reap redis-server");
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
+/// Connects once the server answers.
+async fn connect(redis: &PrivateRedis, prefix: &str) -> SharedCounters {
+    SharedCounters::connect(&redis.url(), prefix).await.expect("connect to the private Redis")
 }
 
 #[tokio::test]
 async fn without_redis_each_replica_limits_alone_then_they_share_again() {
     let port =
         TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
-    let redis = PrivateRedis::start(port);
-    let shared = redis.connect(&prefix()).await;
+    let redis = PrivateRedis::start(port).await;
+    let shared = connect(&redis, &prefix()).await;
     let (a, b) = (replica(&shared).await, replica(&shared).await);
     assert_eq!([attempt(&a.client).await, attempt(&b.client).await], [401; 2]);
 
@@ -145,7 +98,7 @@ async fn without_redis_each_replica_limits_alone_then_they_share_again() {
     assert_eq!(attempt(&b.client).await, 401, "B has its own counters meanwhile");
 
     // Redis is back (empty): the next attempts are counted there again, by both.
-    let redis = PrivateRedis::start(port);
+    let redis = PrivateRedis::start(port).await;
     let mut shared_again = false;
     for _ in 0..100 {
         // A's own counters are over the limit, so a 401 can only come from Redis.
