@@ -4,6 +4,7 @@
 //!
 //!   cargo run --release -p lectern-testkit --example fake_llm -- 40 50
 
+use std::io::Write;
 use std::time::Duration;
 
 use lectern_testkit::llm::{FakeLlm, Reply};
@@ -12,7 +13,7 @@ use lectern_testkit::llm::{FakeLlm, Reply};
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--help" || a == "-h") || args.len() > 2 {
-        println!("usage: fake_llm [TOKENS (40)] [DELAY_MS (50)]");
+        let _ = writeln!(std::io::stdout(), "usage: fake_llm [TOKENS (40)] [DELAY_MS (50)]");
         return;
     }
     let number = |i: usize, default: u64| {
@@ -21,6 +22,6 @@ async fn main() {
     let (tokens, delay) = (number(0, 40) as usize, Duration::from_millis(number(1, 50)));
     let chunks = (0..tokens).map(|i| format!("word{i} ")).collect();
     let llm = FakeLlm::start(Reply::Slow { chunks, delay }).await;
-    println!("{}", llm.base_url());
+    writeln!(std::io::stdout(), "{}", llm.base_url()).expect("stdout");
     std::future::pending::<()>().await;
 }
