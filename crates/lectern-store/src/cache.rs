@@ -7,7 +7,9 @@
 //! - if the notification connection drops, the whole cache is cleared, since notifications
 //!   may have been missed, and it stays out of use (every check reads the database) until
 //!   `LISTEN` is re-established: a revocation made meanwhile cannot be missed. Entries also
-//!   expire after a TTL as a last resort.
+//!   expire after a TTL as a last resort;
+//! - each `LISTEN` is proved by a notification sent to itself: through a transaction-mode
+//!   pooler `LISTEN` is accepted but nothing arrives, and the cache then stays out of use.
 //!
 //! - a row read from the database is only remembered if nothing was evicted while it was
 //!   being read, so a write (or a notification) that overtakes a read cannot leave the old
@@ -24,6 +26,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, Weak};
 use std::time::{Duration, Instant};
+
+use rand::Rng;
+use rand::distributions::Alphanumeric;
 
 use crate::{Session, User};
 
@@ -165,12 +170,23 @@ impl SessionCache {
 
 /// How long to wait between attempts to listen again after the connection was lost.
 const RELISTEN_EVERY: Duration = Duration::from_millis(250);
+/// How long a notification sent to ourselves may take before we conclude none arrive.
+const PROBE_WAIT: Duration = Duration::from_secs(2);
 
 /// Follows the triggers' notifications until the store is dropped. The connection is
 /// re-established explicitly (not by sqlx's implicit reconnect, which does not say when it
 /// is listening again), so the cache is in use exactly while notifications can arrive.
+/// Where they can never arrive (a transaction pooler), the store still opens, with the cache
+/// out of use for good, as with `LECTERN_SESSION_CACHE_TTL=0`.
 pub(crate) async fn listen(pool: &sqlx::PgPool, cache: &Arc<SessionCache>) -> sqlx::Result<()> {
-    let first = subscribe(pool).await?;
+    let first = match subscribe(pool).await {
+        Ok(listener) => listener,
+        Err(Subscribe::Silent) => {
+            give_up(cache);
+            return Ok(());
+        }
+        Err(Subscribe::Failed(err)) => return Err(err),
+    };
     let pool = pool.clone();
     let cache: Weak<SessionCache> = Arc::downgrade(cache);
     tokio::spawn(async move {
@@ -187,7 +203,13 @@ pub(crate) async fn listen(pool: &sqlx::PgPool, cache: &Arc<SessionCache>) -> sq
                         tracing::info!("session notifications resumed; cache back in use");
                         listener = Some(again);
                     }
-                    Err(_) => tokio::time::sleep(RELISTEN_EVERY).await,
+                    Err(Subscribe::Silent) => {
+                        if let Some(cache) = cache.upgrade() {
+                            give_up(&cache);
+                        }
+                        return;
+                    }
+                    Err(Subscribe::Failed(_)) => tokio::time::sleep(RELISTEN_EVERY).await,
                 }
                 continue;
             };
@@ -210,10 +232,67 @@ pub(crate) async fn listen(pool: &sqlx::PgPool, cache: &Arc<SessionCache>) -> sq
     Ok(())
 }
 
-async fn subscribe(pool: &sqlx::PgPool) -> sqlx::Result<sqlx::postgres::PgListener> {
-    let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
-    listener.listen(CHANNEL).await?;
-    Ok(listener)
+/// Listening cannot work on this database URL: no further attempts, which would each leave
+/// a `LISTEN` behind on a pooled server connection.
+fn give_up(cache: &SessionCache) {
+    cache.suspend();
+    tracing::warn!(
+        "session notifications cannot arrive on this DATABASE_URL (LISTEN was accepted but a \
+         notification sent to it was lost, as through a transaction-mode pooler: PgBouncer, \
+         Neon's -pooler host). Every session check reads the database; a direct connection \
+         URL lets sessions be cached (docs/deploy.md, Neon)"
+    );
+}
+
+enum Subscribe {
+    /// Listening is accepted, but our own notification is lost: it never comes, or another
+    /// pooled connection receives it (sqlx then reports a protocol error).
+    Silent,
+    Failed(sqlx::Error),
+}
+
+/// Listens, then proves it: a notification sent to ourselves through another connection must
+/// come back. Through a transaction-mode pooler `LISTEN` succeeds on a server connection
+/// that is handed to someone else right after, and nothing ever arrives; believing it would
+/// serve revoked sessions from the cache.
+async fn subscribe(pool: &sqlx::PgPool) -> Result<sqlx::postgres::PgListener, Subscribe> {
+    let mut listener =
+        sqlx::postgres::PgListener::connect_with(pool).await.map_err(Subscribe::Failed)?;
+    listener.listen(CHANNEL).await.map_err(Subscribe::Failed)?;
+    // Received by every process as an eviction of a user that cannot exist: harmless.
+    let nonce: String =
+        rand::thread_rng().sample_iter(&Alphanumeric).take(16).map(char::from).collect();
+    let probe = format!("probe:{nonce}");
+    let sent = sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(CHANNEL)
+        .bind(&probe)
+        .persistent(false)
+        .execute(pool)
+        .await;
+    let heard = match sent {
+        Ok(_) => {
+            let heard = tokio::time::timeout(PROBE_WAIT, async {
+                loop {
+                    if listener.recv().await?.payload() == probe {
+                        return Ok(());
+                    }
+                }
+            });
+            heard.await.unwrap_or(Err(sqlx::Error::PoolTimedOut))
+        }
+        Err(err) => Err(err),
+    };
+    match heard {
+        Ok(()) => Ok(listener),
+        Err(sqlx::Error::Protocol(_) | sqlx::Error::PoolTimedOut) => {
+            // Best effort: through a pooler this reaches a server connection the pool reuses
+            // first, usually the one that took the LISTEN; a stray LISTEN would hand session
+            // notifications to whoever gets that connection next.
+            let _ = listener.unlisten_all().await;
+            Err(Subscribe::Silent)
+        }
+        Err(err) => Err(Subscribe::Failed(err)),
+    }
 }
 
 #[cfg(test)]
