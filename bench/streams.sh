@@ -72,4 +72,4 @@ for _ in $(seq 1 $(( TOKENS * DELAY_MS / 1000 * 4 + 60 ))); do
 done
 psql -qtA -d "$db" -c "SELECT 'answers ' || status || coalesce(' ' || error, '') || ': ' || count(*) FROM chat_message WHERE role = 'assistant' GROUP BY status, error"
 kill $LECTERN; wait $LECTERN 2>/dev/null || true
-dropdb "$db"
+[[ -n ${KEEP_DB:-} ]] || dropdb "$db"

@@ -2,7 +2,7 @@
 //! shape `{"code","message"}` (plus `fields` for validation errors a form can show).
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -25,6 +25,9 @@ pub enum ApiError {
     /// The issuer's keys could not be fetched and none are cached.
     #[error("cannot verify credentials now: {0}")]
     Unavailable(String),
+    /// Too many questions are waiting for retrieval: shed before anything is stored.
+    #[error("the tutor is busy")]
+    TutorBusy,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -98,6 +101,15 @@ impl IntoResponse for ApiError {
                     "VERIFICATION_UNAVAILABLE",
                     "Cannot verify credentials right now",
                 )
+            }
+            Self::TutorBusy => {
+                let mut res = body(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "TUTOR_BUSY",
+                    "The tutor is answering many readers right now. Please ask again in a moment.",
+                );
+                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+                res
             }
             Self::Internal(detail) => {
                 tracing::error!(error = %detail, "request failed");

@@ -55,7 +55,8 @@ pub enum SignedInErrors {
     TooMany(ErrorBody<'static>),
     /// `STORAGE_UNAVAILABLE`: the database cannot take the request now (a full disk, a
     /// server restarting); `Retry-After` says when to try again. On the ask endpoint also
-    /// `TUTOR_UNAVAILABLE`: no book index is loaded.
+    /// `TUTOR_UNAVAILABLE` (no book index is loaded) and `TUTOR_BUSY` (too many questions
+    /// waiting; `Retry-After`).
     #[response(status = 503)]
     Unavailable(ErrorBody<'static>),
 }
