@@ -88,6 +88,18 @@ impl Drop for Server {
     }
 }
 
+/// A program a test drives as the real thing (nginx, pgbouncer), from the system's package;
+/// without it the test fails, naming the package to install, and is never skipped.
+pub fn system_binary(name: &str) -> PathBuf {
+    ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"]
+        .into_iter()
+        .map(|dir| PathBuf::from(dir).join(name))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| {
+            panic!("{name} is not installed (apt-get install {name}); this test needs it")
+        })
+}
+
 pub fn free_addr() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.local_addr().expect("addr")

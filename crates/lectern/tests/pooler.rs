@@ -12,7 +12,7 @@ use std::time::Duration;
 use common::{ORIGIN, SECRET, session, sign_up};
 use lectern_auth::{Auth, AuthConfig, Secret};
 use lectern_store::{Store, StoreOptions};
-use lectern_testkit::server::free_addr;
+use lectern_testkit::server::{free_addr, system_binary};
 use lectern_testkit::{Backend, TestClient, TestDb};
 
 /// PgBouncer in transaction mode in front of the test's database, stopped when dropped.
@@ -24,11 +24,7 @@ struct PgBouncer {
 
 impl PgBouncer {
     async fn start(db: &TestDb) -> Self {
-        let binary = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"]
-            .into_iter()
-            .map(PathBuf::from)
-            .find(|p| p.exists())
-            .expect("pgbouncer is not installed (apt-get install pgbouncer); this test needs it");
+        let binary = system_binary("pgbouncer");
         let name = db.url.rsplit('/').next().expect("a database name").to_owned();
         let port = free_addr().port();
         let dir = std::env::temp_dir()

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lectern_testkit::llm::{FakeLlm, Reply};
-use lectern_testkit::server::{Server, free_addr, get_status};
+use lectern_testkit::server::{Server, free_addr, get_status, system_binary};
 use lectern_testkit::{Backend, TestDb};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
@@ -72,7 +72,7 @@ http {{
 "#
         );
         std::fs::write(dir.join("nginx.conf"), conf).expect("nginx.conf");
-        let child = Command::new(nginx_binary())
+        let child = Command::new(system_binary("nginx"))
             .args(["-e", "stderr", "-p"])
             .arg(&dir)
             .arg("-c")
@@ -103,14 +103,6 @@ impl Drop for Nginx {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-fn nginx_binary() -> PathBuf {
-    ["/usr/sbin/nginx", "/usr/bin/nginx", "/usr/local/sbin/nginx"]
-        .into_iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
-        .expect("nginx is not installed (apt-get install nginx); this test needs it")
 }
 
 /// A browser somewhere on the internet: its own address, so its IP is neither nginx's nor

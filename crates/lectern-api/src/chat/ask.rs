@@ -348,7 +348,7 @@ async fn generate(
                     metrics::histogram!("lectern_tutor_first_token_duration_seconds")
                         .record(asked.elapsed().as_secs_f64());
                 }
-                metrics::counter!("lectern_tutor_pieces_streamed_total").increment(1);
+                pieces_streamed().increment(1);
                 let fits = within(&mut piece, &mut room);
                 text.push_str(&piece);
                 // A closed stream only means the reader left; the answer is still saved.
@@ -400,6 +400,13 @@ async fn generate(
         }
     };
     let _ = tx.send(update);
+}
+
+/// Counted once per piece of every answer: the handle is made once, not looked up in the
+/// registry each time.
+fn pieces_streamed() -> &'static metrics::Counter {
+    static PIECES: OnceLock<metrics::Counter> = OnceLock::new();
+    PIECES.get_or_init(|| metrics::counter!("lectern_tutor_pieces_streamed_total"))
 }
 
 /// Shortens `piece` to the `room` characters left; false when it had to.
