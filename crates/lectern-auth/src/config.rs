@@ -72,9 +72,11 @@ pub struct AuthConfig {
     /// Counters in Redis shared by every replica (`REDIS_URL`); else each counts alone.
     pub shared_rate_limits: Option<SharedCounters>,
     pub trusted_proxies: TrustedProxies,
-    /// Threads and queue length of the password-hashing pool.
+    /// Threads of the password-hashing pool; how many requests may wait for a turn on it,
+    /// and for how long (then 503).
     pub hash_workers: usize,
     pub hash_queue: usize,
+    pub hash_wait: Duration,
     pub jwt: JwtConfig,
     /// Social sign-in providers (GitHub, Google, OpenID Connect).
     pub providers: Vec<crate::oauth::ProviderConfig>,
@@ -132,7 +134,8 @@ impl AuthConfig {
             shared_rate_limits: None,
             trusted_proxies: TrustedProxies::default(),
             hash_workers: workers,
-            hash_queue: 64,
+            hash_queue: 1024,
+            hash_wait: Duration::from_secs(5),
             jwt: JwtConfig::default(),
             providers: Vec::new(),
             trusted_providers: Vec::new(),

@@ -8,7 +8,7 @@ use crate::config::AuthConfig;
 use crate::cookies::CookieNames;
 use crate::guest::{GuestMerge, NoMerge};
 use crate::jwt::{KeyRing, Signer};
-use crate::password::{self, HashPool};
+use crate::password::{self, HashPool, Turn};
 use crate::rate_limit::RateLimiter;
 
 #[derive(Debug, Clone)]
@@ -46,7 +46,7 @@ impl Auth {
 
     /// `merge` runs whenever a guest becomes a real account (see [`GuestMerge`]).
     pub fn with_merge(store: Store, config: AuthConfig, merge: Arc<dyn GuestMerge>) -> Self {
-        let hasher = HashPool::new(config.hash_workers, config.hash_queue);
+        let hasher = HashPool::new(config.hash_workers, config.hash_queue, config.hash_wait);
         let cookies = CookieNames::new("better-auth", config.secure_cookies);
         let limiter = RateLimiter::new(config.shared_rate_limits.clone());
         let outbox = config
@@ -79,36 +79,36 @@ impl Auth {
         Ok(self.keys.token_for(&signer, &session.id, user, issuer, lifetime))
     }
 
-    /// Refuses at once when the hashing queue is full, before any database work is spent on
-    /// a request that would be refused anyway.
-    pub fn ensure_hashing_room(&self) -> crate::AuthResult<()> {
-        if self.hasher.is_full() { Err(crate::AuthError::Busy) } else { Ok(()) }
+    /// A turn on the hashing pool, taken before any database work is spent on a request
+    /// that would be refused anyway (see [`crate::password::HashPool`]).
+    pub async fn hashing_turn(&self) -> crate::AuthResult<Turn> {
+        self.hasher.turn().await
     }
 
-    /// Hashes a password on the hashing pool.
-    pub async fn hash_password(&self, password: String) -> crate::AuthResult<String> {
+    /// Hashes a password in `turn`.
+    pub async fn hash_password(&self, turn: Turn, password: String) -> crate::AuthResult<String> {
         let algorithm = self.config.password_hash;
-        self.hasher.run(move || password::hash(algorithm, &password)).await
+        turn.run(move || password::hash(algorithm, &password)).await
     }
 
-    /// Verifies a password on the hashing pool; with no stored hash, verifies against the
-    /// dummy so the answer takes the same time, and fails.
+    /// Verifies a password in `turn`; with no stored hash, verifies against the dummy so the
+    /// answer takes the same time, and fails.
     pub async fn verify_password(
         &self,
+        turn: Turn,
         stored: Option<String>,
         password: String,
     ) -> crate::AuthResult<bool> {
         let algorithm = self.config.password_hash;
         let dummy = Arc::clone(&self.dummy_hash);
-        self.hasher
-            .run(move || match stored {
-                Some(stored) => password::verify(&stored, &password),
-                None => {
-                    let dummy = dummy.get_or_init(|| password::hash(algorithm, "lectern dummy"));
-                    let _ = password::verify(dummy, &password);
-                    false
-                }
-            })
-            .await
+        turn.run(move || match stored {
+            Some(stored) => password::verify(&stored, &password),
+            None => {
+                let dummy = dummy.get_or_init(|| password::hash(algorithm, "lectern dummy"));
+                let _ = password::verify(dummy, &password);
+                false
+            }
+        })
+        .await
     }
 }

@@ -123,7 +123,7 @@ fn var(vars: &impl Vars, name: &str) -> Option<String> {
     vars.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-/// A duration as `90s`, `15m`, `12h`, `30d` or plain seconds.
+/// A duration as `500ms`, `90s`, `15m`, `12h`, `30d` or plain seconds.
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let text = text.trim();
     let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
@@ -132,6 +132,7 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
     };
     let n: u64 = number.parse().ok()?;
     let seconds = match unit.trim() {
+        "ms" => return Some(Duration::from_millis(n)),
         "s" => n,
         "m" => n.checked_mul(60)?,
         "h" => n.checked_mul(3600)?,
@@ -232,6 +233,9 @@ impl Config {
         }
         if let Some(queue) = var("LECTERN_HASH_QUEUE") {
             auth.hash_queue = queue.parse().context("LECTERN_HASH_QUEUE must be a number")?;
+        }
+        if let Some(wait) = var("LECTERN_HASH_WAIT") {
+            auth.hash_wait = duration("LECTERN_HASH_WAIT", &wait)?;
         }
         if let Some(alg) = var("LECTERN_JWT_ALG") {
             auth.jwt.alg = alg.parse().map_err(|e| anyhow::anyhow!("LECTERN_JWT_ALG: {e}"))?;
@@ -371,6 +375,7 @@ mod tests {
     #[test]
     fn durations_read_like_people_write_them() {
         assert_eq!(parse_duration("90"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
         assert_eq!(parse_duration("15m"), Some(Duration::from_secs(900)));
         assert_eq!(parse_duration("30d"), Some(Duration::from_secs(2_592_000)));
         for bad in ["", "m", "5 weeks", "-1h", "99999999999999999999d"] {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{ORIGIN, SECRET, sign_in, sign_up_as, unique_email};
+use common::{ORIGIN, SECRET, TestApp, sign_in, sign_up_as, unique_email};
 use lectern::config::Config;
 use lectern_auth::password::{self, HashAlgorithm};
 use lectern_auth::{AuthConfig, Secret, ids};
@@ -93,7 +93,35 @@ async fn a_fresh_database_uses_argon2id_unless_told_otherwise(backend: Backend) 
     assert_eq!(forced.config.password_hash, HashAlgorithm::Scrypt, "LECTERN_PASSWORD_HASH wins");
 }
 
+/// A sign-in storm larger than the hashing pool: with one thread, two sign-ins hash (one
+/// running, one ready), one waits for a turn, and one more than the queue of one holds is
+/// refused at once with Better Auth's error shape and `Retry-After`; the waiter then signs in.
+async fn sign_ins_beyond_the_hashing_pool_wait_their_turn_or_are_shed(backend: Backend) {
+    let app = TestApp::with(backend, |config| {
+        config.hash_workers = 1;
+        config.hash_queue = 1;
+        config.hash_wait = std::time::Duration::from_secs(120);
+    })
+    .await;
+    let emails: Vec<String> = (0..4).map(|_| unique_email()).collect();
+    for email in &emails {
+        sign_up_as(&app.browser(), email).await;
+    }
+    // Polled in order on one task: every request asks for its turn before the first hash
+    // (hundreds of milliseconds in a test build) can end.
+    let answers = futures_util::future::join_all(
+        emails.iter().map(|email| async { sign_in(&app.browser(), email, common::PASSWORD).await }),
+    )
+    .await;
+    let statuses: Vec<u16> = answers.iter().map(|r| r.status.as_u16()).collect();
+    assert_eq!(statuses, [200, 200, 200, 503], "two hash, one waits and signs in, one is shed");
+    let shed = &answers[3];
+    shed.assert_error(503, "SERVER_BUSY");
+    assert_eq!(shed.header("retry-after"), Some("1"));
+}
+
 backend_tests!(
     better_auth_users_sign_in_and_new_hashes_stay_readable,
     a_fresh_database_uses_argon2id_unless_told_otherwise,
+    sign_ins_beyond_the_hashing_pool_wait_their_turn_or_are_shed,
 );

@@ -3,7 +3,7 @@
 
 mod pool;
 
-pub use pool::HashPool;
+pub use pool::{HashPool, Turn};
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};

@@ -48,14 +48,21 @@ pub async fn handler(
             "Credential account not found",
         ));
     };
-    if !auth.verify_password(Some(account.password_hash), body.current_password).await? {
+    if !auth
+        .verify_password(
+            auth.hashing_turn().await?,
+            Some(account.password_hash),
+            body.current_password,
+        )
+        .await?
+    {
         let detail = serde_json::json!({ "code": "INVALID_PASSWORD" });
         audit.record(
             AuditEvent::failure(AuditAction::PasswordChange).user(&current.user.id).detail(detail),
         );
         return Err(AuthError::bad_request("INVALID_PASSWORD", "Invalid password"));
     }
-    let password_hash = auth.hash_password(body.new_password).await?;
+    let password_hash = auth.hash_password(auth.hashing_turn().await?, body.new_password).await?;
     let user = current.user;
     // Revoking the other sessions replaces them all with one new session for this device.
     let new_session = body

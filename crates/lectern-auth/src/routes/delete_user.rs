@@ -66,7 +66,10 @@ pub async fn handler(
         let account = auth.store.credential_account(&current.user.id).await?.ok_or_else(|| {
             AuthError::bad_request("CREDENTIAL_ACCOUNT_NOT_FOUND", "Credential account not found")
         })?;
-        if !auth.verify_password(Some(account.password_hash), password).await? {
+        if !auth
+            .verify_password(auth.hashing_turn().await?, Some(account.password_hash), password)
+            .await?
+        {
             let detail = serde_json::json!({ "code": "INVALID_PASSWORD" });
             let event = AuditEvent::failure(AuditAction::UserDelete).user(&current.user.id);
             audit.record(event.detail(detail));

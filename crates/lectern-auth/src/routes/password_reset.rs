@@ -126,7 +126,7 @@ pub async fn reset_password(
     if auth.store.find_user(&user_id).await?.is_none() {
         return Err(AuthError::bad_request("USER_NOT_FOUND", "User not found"));
     }
-    let hash = auth.hash_password(body.new_password).await?;
+    let hash = auth.hash_password(auth.hashing_turn().await?, body.new_password).await?;
     let account = ids::generate_id();
     if !auth.store.reset_password(&identifier, &user_id, &hash, &account, wire::now()).await? {
         return Err(refused());

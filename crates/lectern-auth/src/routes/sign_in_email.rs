@@ -50,14 +50,14 @@ pub async fn handler(
     if let Some(url) = &body.callback_url {
         origin::check_callback(&auth.config.trusted_origins, url, origin::UrlField::Callback)?;
     }
-    auth.ensure_hashing_room()?;
+    let turn = auth.hashing_turn().await?;
     // Unknown emails and accounts without a password verify against a dummy hash, so the
     // answer takes as long as for a wrong password.
     let (user, stored) = match auth.store.find_login(&email).await? {
         Some((user, stored)) => (Some(user), stored),
         None => (None, None),
     };
-    let verified = auth.verify_password(stored, body.password).await?;
+    let verified = auth.verify_password(turn, stored, body.password).await?;
     let user = match user {
         Some(user) if verified => user,
         unknown_or_wrong => {

@@ -70,7 +70,7 @@ pub async fn handler(
     if let Some(url) = &body.callback_url {
         origin::check_callback(&auth.config.trusted_origins, url, origin::UrlField::Callback)?;
     }
-    auth.ensure_hashing_room()?;
+    let turn = auth.hashing_turn().await?;
     // With verification required, a taken address gets the same answer as a new one (after
     // the same hashing), as Better Auth does, so sign-up does not reveal who has an account.
     let required = auth.config.email_verification == EmailVerification::Required;
@@ -79,7 +79,7 @@ pub async fn handler(
         return Err(user_exists());
     }
     // Hash before touching the database: no transaction waits on the hashing pool.
-    let password_hash = auth.hash_password(body.password).await?;
+    let password_hash = auth.hash_password(turn, body.password).await?;
 
     let now = wire::now();
     let user = User {
