@@ -9,8 +9,11 @@ mod accounts;
 mod audit;
 mod cache;
 mod chats;
+mod checkpoints;
 mod cleanup;
 mod error;
+#[cfg(test)]
+mod fixtures;
 mod guard;
 mod health;
 mod jwks;
@@ -32,6 +35,7 @@ use sqlx::{PgPool, SqlitePool};
 
 use audit::AuditQueue;
 use cache::SessionCache;
+use checkpoints::CheckpointQueue;
 use health::Health;
 
 pub use accounts::{Account, OAuthAccount, OAuthWrite};
@@ -131,6 +135,8 @@ pub struct Store {
     sqlite_writer: Arc<tokio::sync::Mutex<()>>,
     /// Where [`Store::audit`] sends events; `None` in the audit writer's own handle.
     audit: Option<Arc<AuditQueue>>,
+    /// Where [`Store::checkpoint_message`] gathers checkpoints; `None` in the writer's handle.
+    checkpoints: Option<Arc<CheckpointQueue>>,
     /// Audit events older than this go in [`Store::purge_expired`].
     audit_retention: Duration,
 }
@@ -233,9 +239,11 @@ impl Store {
             health: Arc::default(),
             sqlite_writer: Arc::default(),
             audit: None,
+            checkpoints: None,
             audit_retention: options.audit_retention,
         };
         store.audit = Some(AuditQueue::start(store.clone()));
+        store.checkpoints = Some(Arc::new(CheckpointQueue::start(store.clone())));
         Ok(store)
     }
 

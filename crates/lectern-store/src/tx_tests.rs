@@ -2,11 +2,11 @@
 //! failures: a `COMMIT` refused by a deferred foreign key, and a connection handed back to
 //! the pool inside a transaction.
 
-use chrono::Utc;
 use lectern_testkit::{Backend, TestDb, backend_tests};
 use sqlx::Executor as _;
 
-use crate::{Pool, Session, SessionId, Store, StoreOptions, User, UserId, modify};
+use crate::fixtures::guest;
+use crate::{Pool, Store, StoreOptions, modify};
 
 /// One connection, so every statement after a failure runs on the connection that failed
 /// (and no session cache, whose PostgreSQL listener would hold a connection of its own).
@@ -19,33 +19,6 @@ async fn store(db: &TestDb) -> Store {
     let store = Store::connect(&db.url, &options).await.expect("connect");
     store.migrate().await.expect("migrate");
     store
-}
-
-fn guest(id: &str) -> (User, Session) {
-    let now = Utc::now();
-    let user = User {
-        id: UserId(id.into()),
-        name: "Guest".into(),
-        email: format!("{id}@example.com"),
-        email_verified: false,
-        image: None,
-        created_at: now,
-        updated_at: now,
-        is_anonymous: Some(true),
-        software_background: None,
-        hardware_background: None,
-    };
-    let session = Session {
-        id: SessionId(format!("s-{id}")),
-        token: format!("t{id}"),
-        user_id: user.id.clone(),
-        expires_at: now + chrono::Duration::days(1),
-        created_at: now,
-        updated_at: now,
-        ip_address: None,
-        user_agent: None,
-    };
-    (user, session)
 }
 
 /// A `COMMIT` that fails: SQLite keeps the transaction open after a deferred foreign-key

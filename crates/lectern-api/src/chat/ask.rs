@@ -332,9 +332,7 @@ async fn generate(
             () = tokio::time::sleep_until(next_checkpoint) => {
                 // A checkpoint that fails is only a checkpoint missed: the end is what must
                 // be saved.
-                if let Saved::NotStreaming =
-                    save(&api, &owner, &id, &text, &sources, "streaming", None).await
-                {
+                if let Ok(false) = api.store.checkpoint_message(&owner, &id, &text, now()).await {
                     break Ending::Stopped; // by a request another replica served
                 }
                 next_checkpoint = Instant::now() + CHECKPOINT;
