@@ -17,6 +17,8 @@ use axum::response::Response;
 use lectern_auth::rate_limit::TrustedProxies;
 use tracing::Instrument;
 
+use crate::telemetry;
+
 const REQUEST_ID: &str = "x-request-id";
 
 /// A forwarded id longer than this is replaced: it would only bloat every line.
@@ -25,17 +27,39 @@ const MAX_ID_LEN: usize = 128;
 pub async fn log(State(proxies): State<Arc<TrustedProxies>>, req: Request, next: Next) -> Response {
     let id = forwarded_id(&req, &proxies).unwrap_or_else(new_id);
     let route = req.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str);
+    // The `otel.*` and `http.*` fields stay empty (and out of the log) unless traces are
+    // exported (see [`crate::telemetry`]).
     let span = tracing::info_span!(
         "request",
         id = %id,
         method = %req.method(),
         route = %route,
         user_id = tracing::field::Empty,
+        otel.name = tracing::field::Empty,
+        otel.kind = tracing::field::Empty,
+        otel.status_code = tracing::field::Empty,
+        http.request.method = tracing::field::Empty,
+        http.route = tracing::field::Empty,
+        http.response.status_code = tracing::field::Empty,
     );
+    let traced = telemetry::enabled();
+    if traced {
+        span.record("otel.name", format!("{} {route}", req.method()));
+        span.record("otel.kind", "server");
+        span.record("http.request.method", req.method().as_str());
+        span.record("http.route", route);
+        telemetry::join_caller_trace(&span, req.headers());
+    }
     let started = Instant::now();
     let mut res = next.run(req).instrument(span.clone()).await;
     let status = res.status().as_u16();
     let latency_ms = started.elapsed().as_secs_f64() * 1e3;
+    if traced {
+        span.record("http.response.status_code", status);
+        if res.status().is_server_error() {
+            span.record("otel.status_code", "error");
+        }
+    }
     span.in_scope(|| tracing::info!(status, latency_ms, "response"));
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(REQUEST_ID, value);

@@ -11,6 +11,7 @@ pub mod metrics;
 mod middleware;
 pub mod router;
 pub mod serve;
+pub mod telemetry;
 pub mod web;
 
 pub use router::{Reading, app, app_with};

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use lectern::config::{self, Config, Env};
 use lectern::serve;
+use lectern::telemetry::Exporting;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Password hashes take 19–32 MiB each. glibc's allocator keeps such blocks in per-thread
@@ -112,7 +113,7 @@ enum Role {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Held to the end of main: dropping it writes out the lines still queued.
+    // Held to the end of main: dropping them writes out the lines and spans still queued.
     let _log = init_tracing();
     if let Err(err) = tikv_jemalloc_ctl::background_thread::write(true) {
         tracing::warn!(error = %err, "jemalloc will not return freed memory in the background");
@@ -190,9 +191,12 @@ async fn healthcheck(addr: SocketAddr) -> ExitCode {
 /// Lines are written by a thread of their own, in batches: a line per request written from
 /// the request's own thread, one `write` each, cost a fifth of the cached session checks a
 /// second. Beyond [`QUEUED_LINES`] waiting lines (the disk or the pipe stalled), new lines
-/// are dropped rather than holding requests or memory.
-fn init_tracing() -> tracing_appender::non_blocking::WorkerGuard {
-    use tracing_subscriber::EnvFilter;
+/// are dropped rather than holding requests or memory. Spans also go to an OpenTelemetry
+/// collector when one is configured (see [`lectern::telemetry`]).
+fn init_tracing() -> (tracing_appender::non_blocking::WorkerGuard, Option<Exporting>) {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    use tracing_subscriber::{EnvFilter, Layer as _};
     const QUEUED_LINES: usize = 16_384;
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tantivy=warn"));
@@ -202,14 +206,18 @@ fn init_tracing() -> tracing_appender::non_blocking::WorkerGuard {
         .buffered_lines_limit(QUEUED_LINES)
         .thread_name("lectern-log")
         .finish(std::io::BufWriter::new(std::io::stderr()));
-    let builder =
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer).with_ansi(ansi);
-    if json {
-        builder.json().init();
-    } else {
-        builder.init();
-    }
-    guard
+    let lines = tracing_subscriber::fmt::layer().with_writer(writer).with_ansi(ansi);
+    let lines = if json { lines.json().boxed() } else { lines.boxed() };
+    let (spans, exporting) = match lectern::telemetry::layer() {
+        Ok(Some((layer, exporting))) => (Some(layer), Some(exporting)),
+        Ok(None) => (None, None),
+        Err(err) => {
+            eprintln!("lectern: traces will not be exported: {err:#}");
+            (None, None)
+        }
+    };
+    tracing_subscriber::registry().with(filter).with(lines).with(spans).init();
+    (guard, exporting)
 }
 
 #[cfg(test)]
