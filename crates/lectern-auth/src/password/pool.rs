@@ -61,7 +61,6 @@ impl HashPool {
                 })
                 .expect("the OS refused to start a hashing thread");
         }
-        report_waiting(0);
         Self {
             jobs,
             turns: Arc::new(Semaphore::new(workers * ADMITTED_PER_THREAD)),
@@ -74,7 +73,11 @@ impl HashPool {
     /// Waits for a turn, or refuses with [`AuthError::Busy`].
     pub async fn turn(&self) -> AuthResult<Turn> {
         let permit = match Arc::clone(&self.turns).try_acquire_owned() {
-            Ok(permit) => permit,
+            Ok(permit) => {
+                // A free turn means nobody waits: turns go to waiters first.
+                report_waiting(0);
+                permit
+            }
             Err(_) => self.wait_for_turn().await?,
         };
         Ok(Turn { jobs: self.jobs.clone(), permit })
