@@ -81,6 +81,32 @@ pub struct Merged {
     pub profile: bool,
 }
 
+/// Which way a page runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Oldest (or least recently active) first.
+    Asc,
+    /// Newest first.
+    Desc,
+}
+
+impl Order {
+    fn sql(self) -> &'static str {
+        match self {
+            Self::Asc => "ASC",
+            Self::Desc => "DESC",
+        }
+    }
+
+    /// How a row past the cursor compares with it.
+    fn past(self) -> &'static str {
+        match self {
+            Self::Asc => ">",
+            Self::Desc => "<",
+        }
+    }
+}
+
 const CHAT: &str = r#""id", "userId", "title", "createdAt", "updatedAt""#;
 const MESSAGE: &str = r#"m."id", m."chatId", m."userId", m."role", m."content", m."sources", m."status", m."error", m."createdAt", m."updatedAt", m."unanswered""#;
 const INSERT_MESSAGE: &str = r#"INSERT INTO "chat_message" ("id", "chatId", "userId", "role", "content", "sources", "status", "error", "createdAt", "updatedAt", "unanswered") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"#;
@@ -119,18 +145,21 @@ impl Store {
         read!(self, |p| sqlx::query_as(&sql).bind(id).bind(owner).fetch_optional(p).await)
     }
 
-    /// The owner's chats, most recently active first, after the `(updatedAt, id)` cursor.
+    /// A page of the owner's chats by activity, after the `(updatedAt, id)` cursor: most
+    /// recently active first for [`Order::Desc`].
     pub async fn chats(
         &self,
         owner: &UserId,
+        order: Order,
         after: Option<(DateTime<Utc>, ChatId)>,
         limit: u32,
     ) -> Result<Vec<Chat>> {
         let (at, id) = after.map_or((None, None), |(at, id)| (Some(at), Some(id)));
+        let (past, dir) = (order.past(), order.sql());
         let sql = format!(
             r#"SELECT {CHAT} FROM "chat" WHERE "userId" = $1
-               AND ($2 IS NULL OR "updatedAt" < $2 OR ("updatedAt" = $2 AND "id" < $3))
-               ORDER BY "updatedAt" DESC, "id" DESC LIMIT $4"#
+               AND ($2 IS NULL OR "updatedAt" {past} $2 OR ("updatedAt" = $2 AND "id" {past} $3))
+               ORDER BY "updatedAt" {dir}, "id" {dir} LIMIT $4"#
         );
         read!(self, |p| {
             sqlx::query_as(&sql)
@@ -168,29 +197,50 @@ impl Store {
         Ok(deleted > 0)
     }
 
-    /// Up to `limit` messages of the chat older than `before`, newest first, with feedback.
+    /// Up to `limit` messages of the chat past the message `after` in `order` (message ids
+    /// sort in creation order), with feedback: [`Order::Desc`] pages back in time.
     pub async fn messages(
         &self,
         owner: &UserId,
         chat: &ChatId,
-        before: Option<&MessageId>,
+        order: Order,
+        after: Option<&MessageId>,
         limit: u32,
     ) -> Result<Vec<MessageWithFeedback>> {
+        let (past, dir) = (order.past(), order.sql());
         let sql = format!(
             r#"SELECT {MESSAGE}, f."rating", f."comment" FROM "chat_message" m
                LEFT JOIN "message_feedback" f ON f."messageId" = m."id" AND f."userId" = m."userId"
-               WHERE m."chatId" = $1 AND m."userId" = $2 AND ($3 IS NULL OR m."id" < $3)
-               ORDER BY m."id" DESC LIMIT $4"#
+               WHERE m."chatId" = $1 AND m."userId" = $2 AND ($3 IS NULL OR m."id" {past} $3)
+               ORDER BY m."id" {dir} LIMIT $4"#
         );
         read!(self, |p| {
             sqlx::query_as(&sql)
                 .bind(chat)
                 .bind(owner)
-                .bind(before)
+                .bind(after)
                 .bind(i64::from(limit))
                 .fetch_all(p)
                 .await
         })
+    }
+
+    /// One of the owner's messages in `chat`.
+    pub async fn message(
+        &self,
+        owner: &UserId,
+        chat: &ChatId,
+        id: &MessageId,
+    ) -> Result<Option<Message>> {
+        let sql = format!(
+            r#"SELECT {MESSAGE} FROM "chat_message" m WHERE m."id" = $1 AND m."chatId" = $2 AND m."userId" = $3"#
+        );
+        read!(self, |p| sqlx::query_as(&sql)
+            .bind(id)
+            .bind(chat)
+            .bind(owner)
+            .fetch_optional(p)
+            .await)
     }
 
     /// Stores a question and the answer about to stream, and marks the chat active (with a
@@ -222,6 +272,36 @@ impl Store {
             bind_message!(bind_message!(sqlx::query(&both), question), answer)
                 .execute(&mut *tx)
                 .await?;
+            Ok(true)
+        })
+    }
+
+    /// Answers a question again: deletes everything after the question in its chat (the old
+    /// answer, and any later exchange), stores the answer about to stream and marks the chat
+    /// active, in one transaction. `false` when the chat is not the owner's.
+    pub async fn restart_exchange(&self, question: &MessageId, answer: &Message) -> Result<bool> {
+        transaction!(self, |tx| {
+            let touched = sqlx::query(
+                r#"UPDATE "chat" SET "updatedAt" = $3 WHERE "id" = $1 AND "userId" = $2"#,
+            )
+            .bind(&answer.chat_id)
+            .bind(&answer.user_id)
+            .bind(answer.created_at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if touched == 0 {
+                return Ok(false);
+            }
+            sqlx::query(
+                r#"DELETE FROM "chat_message" WHERE "chatId" = $1 AND "userId" = $2 AND "id" > $3"#,
+            )
+            .bind(&answer.chat_id)
+            .bind(&answer.user_id)
+            .bind(question)
+            .execute(&mut *tx)
+            .await?;
+            bind_message!(sqlx::query(INSERT_MESSAGE), answer).execute(&mut *tx).await?;
             Ok(true)
         })
     }
