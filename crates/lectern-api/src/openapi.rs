@@ -33,6 +33,8 @@ use crate::state::Api;
         crate::chat::feedback::rate,
         crate::chat::stop::stop,
         crate::merge::explicit,
+        crate::chatkit::serve,
+        crate::chatkit::serve_under_api,
     ),
     modifiers(&Security),
 )]

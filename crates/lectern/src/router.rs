@@ -8,7 +8,7 @@ use lectern_api::Api;
 use lectern_api::chat::stop::Generations;
 use lectern_api::profile::{self, Questionnaire};
 use lectern_api::tutor::Tutor;
-use lectern_api::{chat, merge};
+use lectern_api::{chat, chatkit, merge};
 use lectern_auth::Auth;
 use lectern_auth::origin::TrustedOrigins;
 use lectern_auth::rate_limit::TrustedProxies;
@@ -137,7 +137,10 @@ fn reader_api(api: Api) -> Router {
         .route("/api/chats/{id}/stop", post(chat::stop::stop))
         .route("/api/chat/session/merge", post(merge::explicit))
         // The original design's path (DESIGN.md §5).
-        .route("/api/chatkit/merge", post(merge::explicit));
+        .route("/api/chatkit/merge", post(merge::explicit))
+        // The OpenAI ChatKit protocol, at the path ChatKit servers use and under /api.
+        .route("/chatkit", post(chatkit::serve))
+        .route("/api/chatkit", post(chatkit::serve_under_api));
     middleware::reader_api(routes, &api).with_state(api)
 }
 
