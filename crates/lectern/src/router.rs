@@ -137,11 +137,15 @@ fn reader_api(api: Api) -> Router {
         .route("/api/chats/{id}/stop", post(chat::stop::stop))
         .route("/api/chat/session/merge", post(merge::explicit))
         // The original design's path (DESIGN.md §5).
-        .route("/api/chatkit/merge", post(merge::explicit))
-        // The OpenAI ChatKit protocol, at the path ChatKit servers use and under /api.
+        .route("/api/chatkit/merge", post(merge::explicit));
+    // The OpenAI ChatKit protocol, at the path ChatKit servers use and under /api, behind
+    // the same checks, whose refusals it words in the SDK's error shape.
+    let chatkit = Router::new()
         .route("/chatkit", post(chatkit::serve))
         .route("/api/chatkit", post(chatkit::serve_under_api));
-    middleware::reader_api(routes, &api).with_state(api)
+    let chatkit = middleware::reader_api(chatkit, &api)
+        .layer(axum::middleware::map_response(chatkit::refusals));
+    middleware::reader_api(routes, &api).merge(chatkit).with_state(api)
 }
 
 fn finish(routes: Router, edge: Edge) -> Router {

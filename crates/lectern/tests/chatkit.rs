@@ -336,6 +336,18 @@ async fn the_gate_and_sign_in_apply(backend: Backend) {
     with_profile(&client, "beginner", "none").await;
     let listed = send(&client, "threads.list", json!({})).await.assert_ok();
     assert_eq!(listed, json!({ "data": [], "has_more": false }));
+    // The reader API's origin check, rate limits and methods apply, in the SDK's shape.
+    let forged = client
+        .post("/chatkit")
+        .header("origin", "https://evil.example")
+        .json(&json!({ "type": "threads.list", "params": {} }))
+        .send()
+        .await;
+    assert_eq!(forged.status.as_u16(), 403, "{}", String::from_utf8_lossy(&forged.body));
+    assert_eq!(forged.json()["type"], "error");
+    assert_eq!(forged.json()["code"], "custom");
+    let got = client.get("/chatkit").send().await;
+    assert_eq!((got.status.as_u16(), got.json()["type"].as_str()), (405, Some("error")));
     // The /api spelling is the same endpoint.
     let listed = client
         .post("/api/chatkit")
@@ -463,7 +475,45 @@ async fn a_failing_model_is_an_error_event_and_the_partial_answer_is_kept(backen
     assert_eq!(items["data"][0]["content"][0]["text"], "The first half");
 }
 
+/// Questions asked through ChatKit and through the reader API share the tutor's rate limit.
+async fn questions_share_the_tutors_rate_limit(backend: Backend) {
+    let merge = std::sync::Arc::new(lectern_api::merge::ReaderMerge);
+    let reading = common::tutor_reading(Answerer::Extractive);
+    let app = TestApp::build_with(backend, |c| c.rate_limit = true, merge, reading).await;
+    let client = reader(&app).await;
+    let created = events(
+        &send(&client, "threads.create", json!({ "input": question("What is URDF?") })).await,
+    );
+    let id = created[0]["thread"]["id"].as_str().expect("id").to_owned();
+    let mut asked = 1;
+    loop {
+        let res = client
+            .post(&format!("/api/chats/{id}/messages"))
+            .json(&json!({ "content": "And xacro?" }))
+            .send()
+            .await;
+        if res.status.as_u16() == 429 {
+            break;
+        }
+        assert_eq!(res.status.as_u16(), 200);
+        asked += 1;
+        assert!(asked <= 20, "the reader API's ask was never limited");
+    }
+    assert_eq!(asked, 20, "the ChatKit question counted in the reader API's budget");
+    let limited = send(
+        &client,
+        "threads.add_user_message",
+        json!({ "thread_id": id, "input": question("More?") }),
+    )
+    .await;
+    assert_stream_error(&limited, "TOO_MANY_REQUESTS");
+    assert_eq!(events(&limited)[0]["allow_retry"], true);
+    // Reading is not asking: the JSON requests are not held to the tutor's budget.
+    send(&client, "threads.get_by_id", json!({ "thread_id": id })).await.assert_ok();
+}
+
 backend_tests!(
+    questions_share_the_tutors_rate_limit,
     history_is_one_with_the_reader_api,
     retry_replaces_the_answer_and_what_followed,
     items_and_threads_page_with_cursors,

@@ -17,11 +17,14 @@ mod stream;
 mod threads;
 pub mod types;
 
+use std::net::{IpAddr, Ipv4Addr};
+
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use lectern_auth::client_ip::ClientIp;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use utoipa::ToSchema;
@@ -88,9 +91,15 @@ const UNSUPPORTED: [(&str, bool); 7] = [
     ("input.transcribe", false),
 ];
 
+/// The request types that ask the tutor (and stream its answer).
+const ASKS: [&str; 3] = ["threads.create", "threads.add_user_message", "threads.retry_after_item"];
+
+/// The bucket of the reader API's ask endpoint (see [`crate::guard`]): questions asked here
+/// count there too, so a reader has one budget of questions whichever way they ask.
+const ASK_BUCKET: &str = "/api/chats/*/messages";
+
 fn streams(kind: &str) -> bool {
-    matches!(kind, "threads.create" | "threads.add_user_message" | "threads.retry_after_item")
-        || UNSUPPORTED.iter().any(|(k, streamed)| *k == kind && *streamed)
+    ASKS.contains(&kind) || UNSUPPORTED.iter().any(|(k, streamed)| *k == kind && *streamed)
 }
 
 /// Answers a ChatKit request: `text/event-stream` of thread stream events for
@@ -108,6 +117,7 @@ fn streams(kind: &str) -> bool {
 pub async fn serve(
     State(api): State<Api>,
     signed_in: Result<SignedIn, ApiError>,
+    ClientIp(ip): ClientIp,
     req: Request,
 ) -> Response {
     let reader = match signed_in {
@@ -119,10 +129,14 @@ pub async fn serve(
         Err(err) => return json_error(err).await,
     };
     let streamed = streams(&envelope.kind);
-    let answered = match gate(&api, &reader).await {
-        Ok(()) => dispatch(&api, &reader, envelope).await,
-        Err(err) => Err(err),
-    };
+    let answered = async {
+        gate(&api, &reader).await?;
+        if ASKS.contains(&envelope.kind.as_str()) {
+            tutor_turn(&api, ip).await?;
+        }
+        dispatch(&api, &reader, envelope).await
+    }
+    .await;
     match answered {
         Ok(response) => response,
         Err(err) if streamed => stream::error(err).await,
@@ -141,9 +155,10 @@ pub async fn serve(
 pub async fn serve_under_api(
     state: State<Api>,
     signed_in: Result<SignedIn, ApiError>,
+    ip: ClientIp,
     req: Request,
 ) -> Response {
-    serve(state, signed_in, req).await
+    serve(state, signed_in, ip, req).await
 }
 
 /// The reader API's gate, checked here rather than by [`crate::Profiled`] so that a
@@ -154,6 +169,18 @@ async fn gate(api: &Api, reader: &lectern_verify::Reader) -> ApiResult<()> {
     } else {
         Err(ApiError::profile_required())
     }
+}
+
+/// Counts a question against the tutor's rate limit (the reader API's request checks
+/// counted this request in the `/chatkit` bucket, before its type was known).
+async fn tutor_turn(api: &Api, ip: Option<IpAddr>) -> ApiResult<()> {
+    if !api.settings.rate_limit {
+        return Ok(());
+    }
+    // Without a peer address (in-process callers) every request shares one bucket, as in
+    // the request checks.
+    let ip = ip.unwrap_or(Ipv4Addr::UNSPECIFIED.into());
+    Ok(api.limiter.check(ip, ASK_BUCKET).await?)
 }
 
 /// The envelope, from a body of at most 64 KiB. Any content type is read, as the SDK's
@@ -235,20 +262,49 @@ async fn dispatch(
 /// message, made in [`crate::error`] as for every endpoint), with the body rewritten.
 async fn translate(err: ApiError) -> (axum::http::response::Parts, ErrorEvent) {
     let (parts, body) = err.into_response().into_parts();
+    let said = read_error(body).await;
+    let event = error_event(parts.status, &said);
+    (parts, event)
+}
+
+async fn read_error(body: Body) -> serde_json::Value {
     let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
-    let said: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    serde_json::from_slice(&bytes).unwrap_or_default()
+}
+
+/// The reader API's `{code, message}` (Better Auth's rate limit has only a message) as an
+/// `ErrorEvent`.
+fn error_event(status: StatusCode, said: &serde_json::Value) -> ErrorEvent {
     let text = |field: &str| said[field].as_str().map(str::to_owned);
-    let status = parts.status;
-    let event = ErrorEvent::new(
+    ErrorEvent::new(
         text("message").unwrap_or_else(|| "The request failed".into()),
         status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error(),
-        text("code").unwrap_or_else(|| status.as_u16().to_string()),
-    );
-    (parts, event)
+        // Better Auth's rate limit says only a message: the status names it.
+        text("code").unwrap_or_else(|| {
+            status.canonical_reason().unwrap_or("ERROR").to_uppercase().replace(' ', "_")
+        }),
+    )
 }
 
 async fn json_error(err: ApiError) -> Response {
     let (mut parts, event) = translate(err).await;
     parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    (parts, Json(Event::Error(event))).into_response()
+}
+
+/// Around the ChatKit routes, outside the reader API's request checks: what those refuse
+/// (an untrusted origin, a rate limit, a method) is answered in the SDK's shape too, with
+/// its status and headers (`X-Retry-After`). Answers already in that shape pass unchanged.
+pub async fn refusals(res: Response) -> Response {
+    if !(res.status().is_client_error() || res.status().is_server_error()) {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let said = read_error(body).await;
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    if said["type"] == "error" {
+        return (parts, Json(said)).into_response();
+    }
+    let event = error_event(parts.status, &said);
     (parts, Json(Event::Error(event))).into_response()
 }
