@@ -36,6 +36,9 @@ use crate::state::Api;
         crate::chatkit::serve,
         crate::chatkit::serve_under_api,
     ),
+    // ChatKit's error body is only named by its responses (`ChatKitErrors`), which do not
+    // register it.
+    components(schemas(crate::chatkit::types::ErrorEvent, crate::chatkit::types::ErrorType)),
     modifiers(&Security),
 )]
 struct ReaderApi;

@@ -51,9 +51,8 @@ pub struct Envelope {
     params: serde_json::Value,
 }
 
-/// What `/chatkit` may answer besides success: the SDK's error shape with Lectern's code
-/// (the reader API's own shape for a write from an untrusted origin and for rate limits,
-/// which are refused before the request is read).
+/// What `/chatkit` may answer besides success, always in the SDK's error shape with
+/// Lectern's code (also the reader API's request checks' refusals, see [`refusals`]).
 #[derive(Debug, utoipa::IntoResponses)]
 pub enum ChatKitErrors {
     /// Malformed JSON, an unknown or unsupported type, invalid params.

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::sse::{self, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::{StreamExt, stream};
-use lectern_store::{Chat, MessageId, UserId};
+use lectern_store::{Chat, Message, MessageId, UserId};
 
 use super::types::{
     AddMessageParams, Annotation, CreateParams, ErrorEvent, Event, Item, OutputText, Page,
@@ -128,13 +128,11 @@ fn respond(answering: Answering, opening: Opening) -> Response {
                     vec![update(Update::TextDelta { content_index: 0, delta })]
                 }
                 answer::Update::Done(_) => {
-                    let content = part(std::mem::take(&mut text));
-                    let mut item = Item::started(&answer);
-                    if let Item::AssistantMessage { content: parts, .. } = &mut item {
-                        parts.push(content.clone());
-                    }
+                    let text = std::mem::take(&mut text);
+                    // As stored: the answer's row with its text and sources.
+                    let item = Item::new(&Message { content: text.clone(), ..answer.clone() });
                     vec![
-                        update(Update::PartDone { content_index: 0, content }),
+                        update(Update::PartDone { content_index: 0, content: part(text) }),
                         Event::ItemDone { item },
                     ]
                 }
