@@ -81,6 +81,15 @@ pub struct Merged {
     pub profile: bool,
 }
 
+/// How an exchange starts (see [`Store::start_exchange`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Exchange<'a> {
+    /// A new question; `new_chat` is created with it, and `title` renames the chat.
+    Ask { question: &'a Message, new_chat: Option<&'a Chat>, title: Option<&'a str> },
+    /// The question with this id answered again: the messages after it are deleted.
+    Again { question: &'a MessageId },
+}
+
 /// Which way a page runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
@@ -111,6 +120,19 @@ const CHAT: &str = r#""id", "userId", "title", "createdAt", "updatedAt""#;
 const MESSAGE: &str = r#"m."id", m."chatId", m."userId", m."role", m."content", m."sources", m."status", m."error", m."createdAt", m."updatedAt", m."unanswered""#;
 const INSERT_MESSAGE: &str = r#"INSERT INTO "chat_message" ("id", "chatId", "userId", "role", "content", "sources", "status", "error", "createdAt", "updatedAt", "unanswered") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"#;
 
+const INSERT_CHAT: &str = r#"INSERT INTO "chat" ("id", "userId", "title", "createdAt", "updatedAt") VALUES ($1, $2, $3, $4, $5)"#;
+
+macro_rules! bind_chat {
+    ($query:expr, $c:expr) => {
+        $query
+            .bind(&$c.id)
+            .bind(&$c.user_id)
+            .bind(&$c.title)
+            .bind($c.created_at)
+            .bind($c.updated_at)
+    };
+}
+
 macro_rules! bind_message {
     ($query:expr, $m:expr) => {
         $query
@@ -130,13 +152,7 @@ macro_rules! bind_message {
 
 impl Store {
     pub async fn create_chat(&self, chat: &Chat) -> Result<()> {
-        let sql = format!(r#"INSERT INTO "chat" ({CHAT}) VALUES ($1, $2, $3, $4, $5)"#);
-        execute!(self, |p| sqlx::query(&sql)
-            .bind(&chat.id)
-            .bind(&chat.user_id)
-            .bind(&chat.title)
-            .bind(chat.created_at)
-            .bind(chat.updated_at))?;
+        execute!(self, |p| bind_chat!(sqlx::query(INSERT_CHAT), chat))?;
         Ok(())
     }
 
@@ -243,21 +259,25 @@ impl Store {
             .await)
     }
 
-    /// Stores a question and the answer about to stream, and marks the chat active (with a
-    /// title, when given), in one transaction. `false` when the chat is not the owner's.
-    pub async fn start_exchange(
-        &self,
-        question: &Message,
-        answer: &Message,
-        title: Option<&str>,
-    ) -> Result<bool> {
+    /// Stores the start of an exchange with the answer about to stream, and marks the chat
+    /// active, in one transaction: a new question (in a chat created with it, or renamed by
+    /// it, when asked), or a question answered again, replacing what followed it. `false`
+    /// when the chat is not the owner's.
+    pub async fn start_exchange(&self, exchange: &Exchange<'_>, answer: &Message) -> Result<bool> {
+        let (new_chat, title) = match exchange {
+            Exchange::Ask { new_chat, title, .. } => (*new_chat, *title),
+            Exchange::Again { .. } => (None, None),
+        };
         transaction!(self, |tx| {
+            if let Some(chat) = new_chat {
+                bind_chat!(sqlx::query(INSERT_CHAT), chat).execute(&mut *tx).await?;
+            }
             let touched = sqlx::query(
                 r#"UPDATE "chat" SET "updatedAt" = $3, "title" = COALESCE($4, "title") WHERE "id" = $1 AND "userId" = $2"#,
             )
-            .bind(&question.chat_id)
-            .bind(&question.user_id)
-            .bind(question.created_at)
+            .bind(&answer.chat_id)
+            .bind(&answer.user_id)
+            .bind(answer.created_at)
             .bind(title)
             .execute(&mut *tx)
             .await?
@@ -265,43 +285,29 @@ impl Store {
             if touched == 0 {
                 return Ok(false);
             }
-            // Both rows in one statement: one round trip fewer before the answer can start.
-            let both = format!(
-                "{INSERT_MESSAGE}, ($12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
-            );
-            bind_message!(bind_message!(sqlx::query(&both), question), answer)
-                .execute(&mut *tx)
-                .await?;
-            Ok(true)
-        })
-    }
-
-    /// Answers a question again: deletes everything after the question in its chat (the old
-    /// answer, and any later exchange), stores the answer about to stream and marks the chat
-    /// active, in one transaction. `false` when the chat is not the owner's.
-    pub async fn restart_exchange(&self, question: &MessageId, answer: &Message) -> Result<bool> {
-        transaction!(self, |tx| {
-            let touched = sqlx::query(
-                r#"UPDATE "chat" SET "updatedAt" = $3 WHERE "id" = $1 AND "userId" = $2"#,
-            )
-            .bind(&answer.chat_id)
-            .bind(&answer.user_id)
-            .bind(answer.created_at)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if touched == 0 {
-                return Ok(false);
+            match exchange {
+                Exchange::Ask { question, .. } => {
+                    // Both rows in one statement: one round trip fewer before the answer
+                    // can start.
+                    let both = format!(
+                        "{INSERT_MESSAGE}, ($12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
+                    );
+                    bind_message!(bind_message!(sqlx::query(&both), question), answer)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Exchange::Again { question } => {
+                    sqlx::query(
+                        r#"DELETE FROM "chat_message" WHERE "chatId" = $1 AND "userId" = $2 AND "id" > $3"#,
+                    )
+                    .bind(&answer.chat_id)
+                    .bind(&answer.user_id)
+                    .bind(*question)
+                    .execute(&mut *tx)
+                    .await?;
+                    bind_message!(sqlx::query(INSERT_MESSAGE), answer).execute(&mut *tx).await?;
+                }
             }
-            sqlx::query(
-                r#"DELETE FROM "chat_message" WHERE "chatId" = $1 AND "userId" = $2 AND "id" > $3"#,
-            )
-            .bind(&answer.chat_id)
-            .bind(&answer.user_id)
-            .bind(question)
-            .execute(&mut *tx)
-            .await?;
-            bind_message!(sqlx::query(INSERT_MESSAGE), answer).execute(&mut *tx).await?;
             Ok(true)
         })
     }

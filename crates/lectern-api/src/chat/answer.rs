@@ -16,7 +16,9 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use futures_util::{Stream, StreamExt};
-use lectern_store::{Chat, Message, MessageId, Order, Outcome, StoreError, UserId};
+use lectern_store::{
+    Chat, Exchange, Message, MessageId, MessageWithFeedback, Order, Outcome, StoreError, UserId,
+};
 use lectern_tutor::{AnswerRequest, Background, Passage, Role, Turn};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::time::Instant;
@@ -100,10 +102,59 @@ impl Stream for Updates {
     }
 }
 
+/// Where the question is asked.
+#[derive(Debug)]
+pub enum Target {
+    /// The reader's chat with this id.
+    Chat(String),
+    /// A chat made for this question, stored with it (ChatKit's `threads.create`): a
+    /// question refused before it is stored leaves no empty chat behind.
+    NewChat(Chat),
+}
+
+/// What answering reads first: the chat, its recent history (before the question answered
+/// again), that question, and the reader's background.
+struct Reads {
+    chat: Chat,
+    earlier: Vec<MessageWithFeedback>,
+    asked_before: Option<Message>,
+    background: Background,
+}
+
+/// Reads at once what [`start`] needs; the chat must be the reader's (404 otherwise).
+async fn read(api: &Api, owner: &UserId, target: &Target, ask: &Ask) -> ApiResult<Reads> {
+    let again = match ask {
+        Ask::New(_) => None,
+        Ask::Again(id) if ids::valid_id(&id.0) => Some(id),
+        Ask::Again(_) => return Err(question_not_found()),
+    };
+    let chat_id = match target {
+        Target::NewChat(chat) => {
+            let background = reader_background(api, owner).await?;
+            let chat = chat.clone();
+            return Ok(Reads { chat, earlier: Vec::new(), asked_before: None, background });
+        }
+        Target::Chat(id) if ids::valid_id(id) => lectern_store::ChatId(id.clone()),
+        Target::Chat(_) => return Err(super::chat_not_found()),
+    };
+    let (chat, earlier, asked_before, background) = tokio::try_join!(
+        owned_chat(api, owner, &chat_id.0),
+        async { Ok(api.store.messages(owner, &chat_id, Order::Desc, again, HISTORY).await?) },
+        async {
+            match again {
+                Some(id) => Ok(api.store.message(owner, &chat_id, id).await?),
+                None => Ok(None),
+            }
+        },
+        reader_background(api, owner),
+    )?;
+    Ok(Reads { chat, earlier, asked_before, background })
+}
+
 /// Checks the chat is the reader's, retrieves, stores the exchange and starts generating.
 /// Nothing is written until the chat (and, to answer again, the question) is known to be
 /// theirs; a 404 `CHAT_NOT_FOUND` or `MESSAGE_NOT_FOUND` otherwise.
-pub async fn start(api: &Api, owner: UserId, chat_id: &str, ask: Ask) -> ApiResult<Answering> {
+pub async fn start(api: &Api, owner: UserId, target: Target, ask: Ask) -> ApiResult<Answering> {
     let tutor = api.tutor.clone().ok_or_else(|| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -111,28 +162,8 @@ pub async fn start(api: &Api, owner: UserId, chat_id: &str, ask: Ask) -> ApiResu
             "The tutor is not available on this server",
         )
     })?;
-    if !ids::valid_id(chat_id) {
-        return Err(super::chat_not_found());
-    }
-    let history_of = lectern_store::ChatId(chat_id.to_owned());
-    let again = match &ask {
-        Ask::New(_) => None,
-        Ask::Again(id) if ids::valid_id(&id.0) => Some(id),
-        Ask::Again(_) => return Err(question_not_found()),
-    };
-    // Independent reads, at once: the chat (ownership), its recent history (before the
-    // question answered again), that question, and the reader's background.
-    let (chat, earlier, asked_before, background) = tokio::try_join!(
-        owned_chat(api, &owner, chat_id),
-        async { Ok(api.store.messages(&owner, &history_of, Order::Desc, again, HISTORY).await?) },
-        async {
-            match again {
-                Some(id) => Ok(api.store.message(&owner, &history_of, id).await?),
-                None => Ok(None),
-            }
-        },
-        reader_background(api, &owner),
-    )?;
+    let Reads { chat, earlier, asked_before, background } =
+        read(api, &owner, &target, &ask).await?;
     let (question, stored_question) = match (&ask, asked_before) {
         (Ask::New(text), _) => (text.clone(), None),
         (Ask::Again(_), Some(m)) if m.role == "user" => (m.content.clone(), Some(m)),
@@ -183,11 +214,18 @@ pub async fn start(api: &Api, owner: UserId, chat_id: &str, ask: Ask) -> ApiResu
         let (api, asked, answer, title) =
             (api.clone(), asked.clone(), answer.clone(), title.clone());
         async move {
-            let stored = match ask {
-                Ask::New(_) => api.store.start_exchange(&asked, &answer, title.as_deref()).await?,
-                Ask::Again(id) => api.store.restart_exchange(&id, &answer).await?,
+            let exchange = match (&ask, &target) {
+                (Ask::Again(id), _) => Exchange::Again { question: id },
+                (Ask::New(_), Target::NewChat(chat)) => Exchange::Ask {
+                    question: &asked,
+                    new_chat: Some(chat),
+                    title: title.as_deref(),
+                },
+                (Ask::New(_), Target::Chat(_)) => {
+                    Exchange::Ask { question: &asked, new_chat: None, title: title.as_deref() }
+                }
             };
-            if !stored {
+            if !api.store.start_exchange(&exchange, &answer).await? {
                 return Ok(false);
             }
             let owned = (owner, generation);

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::answer::{self, Update};
+use super::answer::{self, Target, Update};
 use super::owner;
 use crate::body::ApiJson;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -60,7 +60,8 @@ pub async fn ask(
     ApiJson(body): ApiJson<Ask>,
 ) -> ApiResult<impl IntoResponse> {
     let question = answer::question(&body.content)?;
-    let answering = answer::start(&api, owner(&reader), &id, answer::Ask::New(question)).await?;
+    let answering =
+        answer::start(&api, owner(&reader), Target::Chat(id), answer::Ask::New(question)).await?;
     let weak_evidence = answering.weak_evidence;
     let first = Event::default()
         .event("sources")

@@ -17,7 +17,7 @@ use super::types::{
     AddMessageParams, Annotation, CreateParams, ErrorEvent, Event, Item, OutputText, Page,
     RetryParams, StreamOptions, Thread, Update, UserInput,
 };
-use crate::chat::answer::{self, Answering, Ask};
+use crate::chat::answer::{self, Answering, Ask, Target};
 use crate::chat::ask::unbuffered;
 use crate::chat::{UNTITLED, ids, now};
 use crate::error::{ApiError, ApiResult};
@@ -34,17 +34,8 @@ pub async fn create(api: &Api, owner: UserId, params: CreateParams) -> ApiResult
         created_at: now,
         updated_at: now,
     };
-    api.store.create_chat(&chat).await?;
-    match answer::start(api, owner.clone(), &chat.id.0, Ask::New(question)).await {
-        Ok(answering) => Ok(respond(answering, Opening::Thread)),
-        Err(err) => {
-            // The thread was only for this message: a refused message leaves none behind.
-            if let Err(cleanup) = api.store.delete_chat(&owner, &chat.id).await {
-                tracing::warn!(chat.id = %chat.id, error = %cleanup, "could not remove an unanswered chat");
-            }
-            Err(err)
-        }
-    }
+    let answering = answer::start(api, owner, Target::NewChat(chat), Ask::New(question)).await?;
+    Ok(respond(answering, Opening::Thread))
 }
 
 pub async fn add_message(
@@ -53,14 +44,15 @@ pub async fn add_message(
     params: AddMessageParams,
 ) -> ApiResult<Response> {
     let question = question(&params.input)?;
-    let answering = answer::start(api, owner, &params.thread_id, Ask::New(question)).await?;
+    let answering =
+        answer::start(api, owner, Target::Chat(params.thread_id), Ask::New(question)).await?;
     Ok(respond(answering, Opening::Message))
 }
 
 /// Answers the user message `item_id` again, replacing what followed it.
 pub async fn retry(api: &Api, owner: UserId, params: RetryParams) -> ApiResult<Response> {
     let again = Ask::Again(MessageId(params.item_id));
-    let answering = answer::start(api, owner, &params.thread_id, again).await?;
+    let answering = answer::start(api, owner, Target::Chat(params.thread_id), again).await?;
     Ok(respond(answering, Opening::Retry))
 }
 
