@@ -344,3 +344,29 @@ impl ErrorEvent {
 pub enum ErrorType {
     Error,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(json: serde_json::Value) -> UserInput {
+        serde_json::from_value(json).expect("a composer's input")
+    }
+
+    #[test]
+    fn a_question_is_its_parts_in_order_after_what_it_quotes() {
+        let parts = serde_json::json!([
+            { "type": "input_text", "text": "Explain " },
+            { "type": "input_tag", "id": "t1", "text": "URDF", "data": {} },
+            { "type": "input_text", "text": " again" }
+        ]);
+        let plain = input(serde_json::json!({ "content": parts, "attachments": [] }));
+        assert_eq!(plain.text(), "Explain URDF again");
+        let quoting = input(serde_json::json!({
+            "content": [{ "type": "input_text", "text": "Why? " }],
+            "quoted_text": "Links are rigid.\nJoints move.",
+            "inference_options": {}
+        }));
+        assert_eq!(quoting.text(), "> Links are rigid.\n> Joints move.\n\nWhy?");
+    }
+}
