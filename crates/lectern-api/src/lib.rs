@@ -1,9 +1,10 @@
 //! Lectern's reader API under `/api`: who the reader is (`/api/me`), their background
-//! profile and the gate it guards ([`Profiled`]), conversations with the tutor, the guest
-//! merge, and the OpenAPI document.
+//! profile and the gate it guards ([`Profiled`]), conversations with the tutor (also over the
+//! ChatKit protocol), the guest merge, and the OpenAPI document.
 
 mod body;
 pub mod chat;
+pub mod chatkit;
 mod error;
 pub mod gate;
 pub mod guard;

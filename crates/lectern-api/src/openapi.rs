@@ -33,7 +33,12 @@ use crate::state::Api;
         crate::chat::feedback::rate,
         crate::chat::stop::stop,
         crate::merge::explicit,
+        crate::chatkit::serve,
+        crate::chatkit::serve_under_api,
     ),
+    // ChatKit's error body is only named by its responses (`ChatKitErrors`), which do not
+    // register it.
+    components(schemas(crate::chatkit::types::ErrorEvent, crate::chatkit::types::ErrorType)),
     modifiers(&Security),
 )]
 struct ReaderApi;

@@ -81,9 +81,57 @@ pub struct Merged {
     pub profile: bool,
 }
 
+/// How an exchange starts (see [`Store::start_exchange`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Exchange<'a> {
+    /// A new question; `new_chat` is created with it, and `title` renames the chat.
+    Ask { question: &'a Message, new_chat: Option<&'a Chat>, title: Option<&'a str> },
+    /// The question with this id answered again: the messages after it are deleted.
+    Again { question: &'a MessageId },
+}
+
+/// Which way a page runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Oldest (or least recently active) first.
+    Asc,
+    /// Newest first.
+    Desc,
+}
+
+impl Order {
+    fn sql(self) -> &'static str {
+        match self {
+            Self::Asc => "ASC",
+            Self::Desc => "DESC",
+        }
+    }
+
+    /// How a row past the cursor compares with it.
+    fn past(self) -> &'static str {
+        match self {
+            Self::Asc => ">",
+            Self::Desc => "<",
+        }
+    }
+}
+
 const CHAT: &str = r#""id", "userId", "title", "createdAt", "updatedAt""#;
 const MESSAGE: &str = r#"m."id", m."chatId", m."userId", m."role", m."content", m."sources", m."status", m."error", m."createdAt", m."updatedAt", m."unanswered""#;
 const INSERT_MESSAGE: &str = r#"INSERT INTO "chat_message" ("id", "chatId", "userId", "role", "content", "sources", "status", "error", "createdAt", "updatedAt", "unanswered") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"#;
+
+const INSERT_CHAT: &str = r#"INSERT INTO "chat" ("id", "userId", "title", "createdAt", "updatedAt") VALUES ($1, $2, $3, $4, $5)"#;
+
+macro_rules! bind_chat {
+    ($query:expr, $c:expr) => {
+        $query
+            .bind(&$c.id)
+            .bind(&$c.user_id)
+            .bind(&$c.title)
+            .bind($c.created_at)
+            .bind($c.updated_at)
+    };
+}
 
 macro_rules! bind_message {
     ($query:expr, $m:expr) => {
@@ -104,13 +152,7 @@ macro_rules! bind_message {
 
 impl Store {
     pub async fn create_chat(&self, chat: &Chat) -> Result<()> {
-        let sql = format!(r#"INSERT INTO "chat" ({CHAT}) VALUES ($1, $2, $3, $4, $5)"#);
-        execute!(self, |p| sqlx::query(&sql)
-            .bind(&chat.id)
-            .bind(&chat.user_id)
-            .bind(&chat.title)
-            .bind(chat.created_at)
-            .bind(chat.updated_at))?;
+        execute!(self, |p| bind_chat!(sqlx::query(INSERT_CHAT), chat))?;
         Ok(())
     }
 
@@ -119,18 +161,21 @@ impl Store {
         read!(self, |p| sqlx::query_as(&sql).bind(id).bind(owner).fetch_optional(p).await)
     }
 
-    /// The owner's chats, most recently active first, after the `(updatedAt, id)` cursor.
+    /// A page of the owner's chats by activity, after the `(updatedAt, id)` cursor: most
+    /// recently active first for [`Order::Desc`].
     pub async fn chats(
         &self,
         owner: &UserId,
+        order: Order,
         after: Option<(DateTime<Utc>, ChatId)>,
         limit: u32,
     ) -> Result<Vec<Chat>> {
         let (at, id) = after.map_or((None, None), |(at, id)| (Some(at), Some(id)));
+        let (past, dir) = (order.past(), order.sql());
         let sql = format!(
             r#"SELECT {CHAT} FROM "chat" WHERE "userId" = $1
-               AND ($2 IS NULL OR "updatedAt" < $2 OR ("updatedAt" = $2 AND "id" < $3))
-               ORDER BY "updatedAt" DESC, "id" DESC LIMIT $4"#
+               AND ($2 IS NULL OR "updatedAt" {past} $2 OR ("updatedAt" = $2 AND "id" {past} $3))
+               ORDER BY "updatedAt" {dir}, "id" {dir} LIMIT $4"#
         );
         read!(self, |p| {
             sqlx::query_as(&sql)
@@ -168,46 +213,71 @@ impl Store {
         Ok(deleted > 0)
     }
 
-    /// Up to `limit` messages of the chat older than `before`, newest first, with feedback.
+    /// Up to `limit` messages of the chat past the message `after` in `order` (message ids
+    /// sort in creation order), with feedback: [`Order::Desc`] pages back in time.
     pub async fn messages(
         &self,
         owner: &UserId,
         chat: &ChatId,
-        before: Option<&MessageId>,
+        order: Order,
+        after: Option<&MessageId>,
         limit: u32,
     ) -> Result<Vec<MessageWithFeedback>> {
+        let (past, dir) = (order.past(), order.sql());
         let sql = format!(
             r#"SELECT {MESSAGE}, f."rating", f."comment" FROM "chat_message" m
                LEFT JOIN "message_feedback" f ON f."messageId" = m."id" AND f."userId" = m."userId"
-               WHERE m."chatId" = $1 AND m."userId" = $2 AND ($3 IS NULL OR m."id" < $3)
-               ORDER BY m."id" DESC LIMIT $4"#
+               WHERE m."chatId" = $1 AND m."userId" = $2 AND ($3 IS NULL OR m."id" {past} $3)
+               ORDER BY m."id" {dir} LIMIT $4"#
         );
         read!(self, |p| {
             sqlx::query_as(&sql)
                 .bind(chat)
                 .bind(owner)
-                .bind(before)
+                .bind(after)
                 .bind(i64::from(limit))
                 .fetch_all(p)
                 .await
         })
     }
 
-    /// Stores a question and the answer about to stream, and marks the chat active (with a
-    /// title, when given), in one transaction. `false` when the chat is not the owner's.
-    pub async fn start_exchange(
+    /// One of the owner's messages in `chat`.
+    pub async fn message(
         &self,
-        question: &Message,
-        answer: &Message,
-        title: Option<&str>,
-    ) -> Result<bool> {
+        owner: &UserId,
+        chat: &ChatId,
+        id: &MessageId,
+    ) -> Result<Option<Message>> {
+        let sql = format!(
+            r#"SELECT {MESSAGE} FROM "chat_message" m WHERE m."id" = $1 AND m."chatId" = $2 AND m."userId" = $3"#
+        );
+        read!(self, |p| sqlx::query_as(&sql)
+            .bind(id)
+            .bind(chat)
+            .bind(owner)
+            .fetch_optional(p)
+            .await)
+    }
+
+    /// Stores the start of an exchange with the answer about to stream, and marks the chat
+    /// active, in one transaction: a new question (in a chat created with it, or renamed by
+    /// it, when asked), or a question answered again, replacing what followed it. `false`
+    /// when the chat is not the owner's.
+    pub async fn start_exchange(&self, exchange: &Exchange<'_>, answer: &Message) -> Result<bool> {
+        let (new_chat, title) = match exchange {
+            Exchange::Ask { new_chat, title, .. } => (*new_chat, *title),
+            Exchange::Again { .. } => (None, None),
+        };
         transaction!(self, |tx| {
+            if let Some(chat) = new_chat {
+                bind_chat!(sqlx::query(INSERT_CHAT), chat).execute(&mut *tx).await?;
+            }
             let touched = sqlx::query(
                 r#"UPDATE "chat" SET "updatedAt" = $3, "title" = COALESCE($4, "title") WHERE "id" = $1 AND "userId" = $2"#,
             )
-            .bind(&question.chat_id)
-            .bind(&question.user_id)
-            .bind(question.created_at)
+            .bind(&answer.chat_id)
+            .bind(&answer.user_id)
+            .bind(answer.created_at)
             .bind(title)
             .execute(&mut *tx)
             .await?
@@ -215,13 +285,29 @@ impl Store {
             if touched == 0 {
                 return Ok(false);
             }
-            // Both rows in one statement: one round trip fewer before the answer can start.
-            let both = format!(
-                "{INSERT_MESSAGE}, ($12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
-            );
-            bind_message!(bind_message!(sqlx::query(&both), question), answer)
-                .execute(&mut *tx)
-                .await?;
+            match exchange {
+                Exchange::Ask { question, .. } => {
+                    // Both rows in one statement: one round trip fewer before the answer
+                    // can start.
+                    let both = format!(
+                        "{INSERT_MESSAGE}, ($12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
+                    );
+                    bind_message!(bind_message!(sqlx::query(&both), question), answer)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Exchange::Again { question } => {
+                    sqlx::query(
+                        r#"DELETE FROM "chat_message" WHERE "chatId" = $1 AND "userId" = $2 AND "id" > $3"#,
+                    )
+                    .bind(&answer.chat_id)
+                    .bind(&answer.user_id)
+                    .bind(*question)
+                    .execute(&mut *tx)
+                    .await?;
+                    bind_message!(sqlx::query(INSERT_MESSAGE), answer).execute(&mut *tx).await?;
+                }
+            }
             Ok(true)
         })
     }

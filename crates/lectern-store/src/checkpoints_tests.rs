@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, SubsecRound, Utc};
 use lectern_testkit::{Backend, TestDb, backend_tests};
 
 use crate::fixtures::guest;
-use crate::{Chat, ChatId, Message, MessageId, Store, StoreOptions, UserId};
+use crate::{Chat, ChatId, Exchange, Message, MessageId, Order, Store, StoreOptions, UserId};
 
 const ANSWERS: usize = 600; // more than one statement's 500
 
@@ -39,7 +39,15 @@ async fn chat(store: &Store, owner: &UserId, id: &str, answers: usize, at: DateT
     for n in 0..answers {
         let question = message(format!("{id}-q{n:04}"), &chat, "user", "complete");
         let answer = message(format!("{id}-a{n:04}"), &chat, "assistant", "streaming");
-        assert!(store.start_exchange(&question, &answer, None).await.expect("exchange"));
+        assert!(
+            store
+                .start_exchange(
+                    &Exchange::Ask { question: &question, new_chat: None, title: None },
+                    &answer
+                )
+                .await
+                .expect("exchange")
+        );
     }
     chat
 }
@@ -73,7 +81,10 @@ async fn a_burst_of_checkpoints_saves_each_streaming_answer(backend: Backend) {
     let expected: Vec<bool> = (0..=ANSWERS).map(|n| n != 7 && n != ANSWERS).collect();
     assert_eq!(saved, expected, "saved: every streaming answer of its owner, nothing else");
 
-    let rows = store.messages(&user.id, &live.id, None, 2 * ANSWERS as u32).await.expect("read");
+    let rows = store
+        .messages(&user.id, &live.id, Order::Desc, None, 2 * ANSWERS as u32)
+        .await
+        .expect("read");
     let answers: Vec<&Message> =
         rows.iter().map(|r| &r.message).filter(|m| m.role == "assistant").collect();
     assert_eq!(answers.len(), ANSWERS);
@@ -87,7 +98,8 @@ async fn a_burst_of_checkpoints_saves_each_streaming_answer(backend: Backend) {
         }
         assert_eq!(answer.status, "streaming", "a checkpoint never ends an answer");
     }
-    let halted_rows = store.messages(&user.id, &halted.id, None, 10).await.expect("read");
+    let halted_rows =
+        store.messages(&user.id, &halted.id, Order::Desc, None, 10).await.expect("read");
     let stopped = halted_rows.iter().find(|r| r.message.role == "assistant").expect("answer");
     assert_eq!(
         (stopped.message.status.as_str(), stopped.message.content.as_str()),

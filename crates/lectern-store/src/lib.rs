@@ -40,7 +40,9 @@ use health::Health;
 
 pub use accounts::{Account, OAuthAccount, OAuthWrite};
 pub use audit::{AuditAction, AuditEntry, AuditEvent, AuditOutcome, MAX_USER_AGENT};
-pub use chats::{Chat, Feedback, MergeReceipt, Merged, Message, MessageWithFeedback, Outcome};
+pub use chats::{
+    Chat, Exchange, Feedback, MergeReceipt, Merged, Message, MessageWithFeedback, Order, Outcome,
+};
 pub use error::StoreError;
 pub use jwks::JwkRow;
 pub use models::{

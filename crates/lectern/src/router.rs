@@ -8,7 +8,7 @@ use lectern_api::Api;
 use lectern_api::chat::stop::Generations;
 use lectern_api::profile::{self, Questionnaire};
 use lectern_api::tutor::Tutor;
-use lectern_api::{chat, merge};
+use lectern_api::{chat, chatkit, merge};
 use lectern_auth::Auth;
 use lectern_auth::origin::TrustedOrigins;
 use lectern_auth::rate_limit::TrustedProxies;
@@ -138,7 +138,14 @@ fn reader_api(api: Api) -> Router {
         .route("/api/chat/session/merge", post(merge::explicit))
         // The original design's path (DESIGN.md §5).
         .route("/api/chatkit/merge", post(merge::explicit));
-    middleware::reader_api(routes, &api).with_state(api)
+    // The OpenAI ChatKit protocol, at the path ChatKit servers use and under /api, behind
+    // the same checks, whose refusals it words in the SDK's error shape.
+    let chatkit = Router::new()
+        .route("/chatkit", post(chatkit::serve))
+        .route("/api/chatkit", post(chatkit::serve_under_api));
+    let chatkit = middleware::reader_api(chatkit, &api)
+        .layer(axum::middleware::map_response(chatkit::refusals));
+    middleware::reader_api(routes, &api).merge(chatkit).with_state(api)
 }
 
 fn finish(routes: Router, edge: Edge) -> Router {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use lectern_api::chat::ask::LOST_AFTER;
+use lectern_api::chat::answer::LOST_AFTER;
 use lectern_api::chat::stop::Generations;
 use lectern_auth::Auth;
 use lectern_auth::password::HashAlgorithm;

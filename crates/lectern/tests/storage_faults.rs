@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{PASSWORD, TestApp, sign_in, tutor_reading, unique_email, with_profile};
-use lectern_store::{ChatId, Store, StoreOptions, UserId};
+use lectern_store::{ChatId, Order, Store, StoreOptions, UserId};
 use lectern_testkit::llm::{FakeLlm, Reply};
 use lectern_testkit::tmpfs::Tmpfs;
 use lectern_testkit::{TestClient, TestResponse, TestStream};
@@ -278,8 +278,10 @@ async fn an_answer_finishing_while_the_disk_is_full() {
     let done = data["messageId"].as_str().expect("messageId").to_owned();
 
     let store = restart(app).await;
-    let stored =
-        store.messages(&UserId(owner), &ChatId(chat), None, 10).await.expect("read the history");
+    let stored = store
+        .messages(&UserId(owner), &ChatId(chat), Order::Desc, None, 10)
+        .await
+        .expect("read the history");
     let status =
         |id: &str| stored.iter().find(|m| m.message.id.0 == id).map(|m| m.message.status.as_str());
     let unsaved = messages[1]["id"].as_str().expect("id");

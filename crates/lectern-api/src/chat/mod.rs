@@ -2,9 +2,10 @@
 //! `GET/PATCH/DELETE /api/chats/:id`. Every handler takes [`Profiled`] (the gate) and
 //! every query is scoped by the caller's id, so another reader's chat is a 404.
 
+pub mod answer;
 pub mod ask;
 pub mod feedback;
-mod ids;
+pub(crate) mod ids;
 pub mod stop;
 mod view;
 
@@ -13,7 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SubsecRound, Utc};
-use lectern_store::{Chat, ChatId, UserId};
+use lectern_store::{Chat, ChatId, Order, UserId};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -55,7 +56,7 @@ pub fn chat_not_found() -> ApiError {
     ApiError::not_found("CHAT_NOT_FOUND", "No such chat")
 }
 
-fn title(raw: &str) -> ApiResult<String> {
+pub(crate) fn title(raw: &str) -> ApiResult<String> {
     let title = raw.trim();
     if title.is_empty() || title.chars().count() > MAX_TITLE || title.chars().any(char::is_control)
     {
@@ -77,7 +78,7 @@ pub struct Page {
     cursor: Option<String>,
 }
 
-fn limit(requested: Option<u32>, default: u32, max: u32) -> ApiResult<u32> {
+pub(crate) fn limit(requested: Option<u32>, default: u32, max: u32) -> ApiResult<u32> {
     match requested.unwrap_or(default) {
         n if (1..=max).contains(&n) => Ok(n),
         _ => Err(ApiError::new(
@@ -116,7 +117,7 @@ pub async fn list(
 ) -> ApiResult<Json<ChatList>> {
     let limit = limit(page.limit, DEFAULT_CHATS, MAX_CHATS)?;
     let after = page.cursor.as_deref().map(ids::parse_chat_cursor).transpose()?;
-    let mut chats = api.store.chats(&owner(&reader), after, limit + 1).await?;
+    let mut chats = api.store.chats(&owner(&reader), Order::Desc, after, limit + 1).await?;
     let more = chats.len() > limit as usize;
     chats.truncate(limit as usize);
     let next_cursor =
@@ -165,7 +166,8 @@ pub async fn get(
     let chat = owned_chat(&api, &owner, &id).await?;
     let limit = limit(page.limit, DEFAULT_MESSAGES, MAX_MESSAGES)?;
     let before = page.cursor.as_deref().map(ids::parse_message_cursor).transpose()?;
-    let mut messages = api.store.messages(&owner, &chat.id, before.as_ref(), limit + 1).await?;
+    let mut messages =
+        api.store.messages(&owner, &chat.id, Order::Desc, before.as_ref(), limit + 1).await?;
     let more = messages.len() > limit as usize;
     messages.truncate(limit as usize);
     let next_cursor = more.then(|| messages.last().map(|m| m.message.id.0.clone())).flatten();

@@ -5,7 +5,7 @@ use lectern_store::{Chat, MessageWithFeedback};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::ask::LOST_AFTER;
+use super::answer::LOST_AFTER;
 
 fn lost_after() -> chrono::TimeDelta {
     chrono::TimeDelta::from_std(LOST_AFTER).expect("a small constant")
