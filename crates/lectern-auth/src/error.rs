@@ -24,6 +24,11 @@ pub enum AuthError {
     /// request may succeed later. The store logs the cause once per episode.
     #[error("storage unavailable: {0}")]
     StorageUnavailable(String),
+    /// The JWT signing key cannot be opened with the configured secrets (the secret it was
+    /// sealed with is gone from `BETTER_AUTH_SECRETS`): sessions still work, tokens cannot
+    /// be issued until the secret is restored or the keys rotated.
+    #[error("no usable signing key: {0}")]
+    SigningKeyUnavailable(String),
     /// A server-side failure; the detail goes to the log, never to the client.
     #[error("internal error: {0}")]
     Internal(String),
@@ -124,6 +129,15 @@ impl IntoResponse for AuthError {
                     "The server cannot save changes right now. Please try again in a moment.",
                     STORAGE_RETRY_AFTER,
                 )
+            }
+            Self::SigningKeyUnavailable(detail) => {
+                tracing::debug!(error = %detail, "no token: no usable signing key");
+                // No Retry-After: it lasts until an operator acts.
+                let body = Json(Body {
+                    code: Some("SIGNING_KEY_UNAVAILABLE"),
+                    message: "The server cannot sign tokens right now.",
+                });
+                (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
             }
             Self::Internal(detail) => {
                 tracing::error!(error = %detail, "request failed");

@@ -187,6 +187,29 @@ async fn a_rotated_secret_still_opens_the_signing_key(backend: Backend) {
     assert_eq!(kid(&jwt), kid(&first), "the same key, opened with the previous secret");
 }
 
+/// The secret the signing key was sealed with is gone (rotated without keeping the old one):
+/// readers stay signed in, only tokens are refused, and the public key stays published.
+async fn a_lost_secret_costs_tokens_not_sessions(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let token = sign_up(&app.client).await["token"].as_str().expect("session token").to_owned();
+    app.client.get("/api/auth/token").send().await.assert_ok();
+    let mut config = app.auth.config.clone();
+    config.secrets =
+        lectern_auth::secrets::Secrets::versioned("2:a-brand-new-secret-0123456789-abcdef", None)
+            .expect("secrets");
+    let forgetful = lectern_auth::Auth::new(app.auth.store.clone(), config);
+    let client = lectern_testkit::TestClient::new(lectern::app(forgetful), Some(common::ORIGIN));
+    // The bare session token, as native apps send it: cookies' signatures die with the secret.
+    let res = client.get("/api/auth/get-session").bearer(&token).send().await;
+    let session = res.assert_ok();
+    assert!(session["user"]["id"].is_string(), "the reader is still signed in: {session}");
+    assert_eq!(res.header("set-auth-jwt"), None, "no token without a usable key");
+    let refused = client.get("/api/auth/token").bearer(&token).send().await;
+    refused.assert_error(503, "SIGNING_KEY_UNAVAILABLE");
+    let published = client.get("/api/auth/jwks").send().await.assert_ok();
+    assert_eq!(published["keys"].as_array().map(Vec::len), Some(1), "{published}");
+}
+
 async fn a_token_is_reused_until_the_user_changes(backend: Backend) {
     let app = TestApp::new(backend).await;
     sign_up(&app.client).await;
@@ -209,4 +232,5 @@ backend_tests!(
     es256_and_rs256_are_configurable,
     rotated_keys_stay_in_the_jwks_for_their_grace_period,
     a_rotated_secret_still_opens_the_signing_key,
+    a_lost_secret_costs_tokens_not_sessions,
 );

@@ -167,11 +167,17 @@ fn import(row: &JwkRow, alg: Alg, secrets: &Secrets, now: DateTime<Utc>) -> Auth
     let private =
         if sealed.trim_start().starts_with('{') { Some(sealed) } else { secrets.decrypt(&sealed) };
     let Some(private) = private else {
-        return Err(AuthError::internal(format!(
+        let detail = format!(
             "cannot decrypt the private key of JWK {}: none of the configured secrets sealed it \
-             (add the secret it was made with to BETTER_AUTH_SECRETS, or rotate keys)",
+             (add the secret it was made with to BETTER_AUTH_SECRETS, or run `lectern keys rotate`)",
             row.id
-        )));
+        );
+        // Every session check meets this until an operator acts: said loudly once.
+        static REPORTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        if !REPORTED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            tracing::error!("{detail}; sessions are answered without JWTs until then");
+        }
+        return Err(AuthError::SigningKeyUnavailable(detail));
     };
     let key = keys::import(alg, &private).ok_or_else(|| {
         AuthError::internal(format!("JWK {} is not a valid {} key", row.id, alg.as_str()))

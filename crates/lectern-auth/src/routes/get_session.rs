@@ -64,11 +64,13 @@ pub async fn handler(
         "user": UserJson::from(&user),
     }));
     // Better Auth's jwt plugin signs a JWT into every answer that has a session. Only the
-    // first ever needs a write (the signing key); without it the session is still answered.
+    // first ever needs a write (the signing key); without a usable key (it cannot be stored,
+    // or its secret is gone) the session is still answered: a site must not lose sign-in
+    // over tokens.
     let jwt = match auth.jwt_for(&session, &user).await {
         Ok(jwt) => Some(HeaderValue::try_from(jwt).map_err(AuthError::internal)?),
-        Err(AuthError::StorageUnavailable(detail)) => {
-            tracing::debug!(error = %detail, "no JWT: the signing key cannot be stored");
+        Err(AuthError::StorageUnavailable(detail) | AuthError::SigningKeyUnavailable(detail)) => {
+            tracing::debug!(error = %detail, "no JWT: no usable signing key");
             None
         }
         Err(err) => return Err(err),
