@@ -27,22 +27,28 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 "Send the body as application/json",
             ));
         }
-        let bytes = lectern_auth::body::read_limited(req.into_body()).await?;
-        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| {
-            ApiError::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", "Invalid JSON in request body")
-        })?;
-        // PostgreSQL's text cannot hold NUL; refusing it here keeps every field safe to store.
-        if lectern_auth::body::has_nul(&value) {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "VALIDATION_ERROR",
-                "[body] NUL characters are not allowed",
-            ));
-        }
+        let value = json_value(req.into_body()).await?;
         serde_json::from_value(value).map(Self).map_err(|err| {
             ApiError::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", format!("[body] {err}"))
         })
     }
+}
+
+/// A body of at most 64 KiB parsed as JSON, with no NUL anywhere in it: PostgreSQL's text
+/// cannot hold NUL, and refusing it here keeps every field safe to store.
+pub async fn json_value(body: axum::body::Body) -> Result<serde_json::Value, ApiError> {
+    let bytes = lectern_auth::body::read_limited(body).await?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| {
+        ApiError::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", "Invalid JSON in request body")
+    })?;
+    if lectern_auth::body::has_nul(&value) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+            "[body] NUL characters are not allowed",
+        ));
+    }
+    Ok(value)
 }
 
 /// Text a reader typed: any line breaks and tabs, but no other control characters.

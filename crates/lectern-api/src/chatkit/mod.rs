@@ -185,17 +185,7 @@ async fn tutor_turn(api: &Api, ip: Option<IpAddr>) -> ApiResult<()> {
 /// The envelope, from a body of at most 64 KiB. Any content type is read, as the SDK's
 /// servers read the raw body; the origin check has already refused cross-site writes.
 async fn envelope(body: Body) -> ApiResult<Envelope> {
-    let bytes = lectern_auth::body::read_limited(body).await?;
-    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| {
-        ApiError::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", "Invalid JSON in request body")
-    })?;
-    if lectern_auth::body::has_nul(&value) {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "VALIDATION_ERROR",
-            "[body] NUL characters are not allowed",
-        ));
-    }
+    let value = crate::body::json_value(body).await?;
     serde_json::from_value(value).map_err(|err| invalid(&err))
 }
 
