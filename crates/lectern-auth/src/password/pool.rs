@@ -105,9 +105,12 @@ impl Turn {
         let (tx, rx) = oneshot::channel();
         let permit = self.permit;
         let job: Job = Box::new(move || {
-            // The receiver is gone only if the request was dropped; nothing to tell then.
-            let _ = tx.send(work());
+            let result = work();
+            // The turn ends before the requester hears back, so its next request (or anyone
+            // else's) finds it free.
             drop(permit);
+            // The receiver is gone only if the request was dropped; nothing to tell then.
+            let _ = tx.send(result);
         });
         self.jobs.send(job).map_err(|_| AuthError::internal("hashing pool stopped"))?;
         rx.await.map_err(|_| AuthError::internal("a hashing thread died"))
