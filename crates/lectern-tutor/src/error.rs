@@ -14,6 +14,9 @@ pub enum TutorError {
     /// The book has no Markdown document, or a document cannot be turned into sections.
     #[error("invalid book: {0}")]
     Book(String),
+    /// The embedding model's folder holds something other than a BERT sentence encoder.
+    #[error("invalid embedding model in {dir}: {reason}")]
+    Model { dir: PathBuf, reason: String },
     #[error("search index error: {0}")]
     Index(#[from] tantivy::TantivyError),
     /// A mistake in how an answerer was configured (for example a base URL that is no URL).
@@ -41,6 +44,7 @@ impl TutorError {
             Self::Io { .. } => "BOOK_UNREADABLE",
             Self::Book(_) => "BOOK_INVALID",
             Self::Index(_) => "INDEX_ERROR",
+            Self::Model { .. } => "EMBEDDING_MODEL_INVALID",
             Self::Config(_) => "TUTOR_MISCONFIGURED",
             Self::LlmStatus { status: 401 | 403, .. } => "LLM_UNAUTHORIZED",
             Self::LlmStatus { status: 429, .. } => "LLM_RATE_LIMITED",

@@ -30,6 +30,7 @@
 
 mod answer;
 mod book;
+mod embed;
 mod error;
 mod index;
 mod passage;
@@ -40,6 +41,7 @@ mod text;
 
 pub use answer::{AnswerRequest, Answerer, OpenAiAnswerer, OpenAiConfig};
 pub use book::{Book, Page, Section};
+pub use embed::Embedder;
 pub use error::{Result, TutorError};
 pub use index::Index;
 pub use passage::Passage;

@@ -21,6 +21,10 @@ pub struct Passage {
     /// The whole section (see [`crate::Section::text`]), for prompts and quotes.
     pub text: String,
     pub score: f32,
+    /// The cosine similarity of the section's meaning to the question's, when the index has
+    /// embeddings (see [`crate::Index::embed`]).
+    #[serde(skip)]
+    pub similarity: Option<f32>,
 }
 
 /// The best-matching sentence of `section`, followed by the next one while it fits; the

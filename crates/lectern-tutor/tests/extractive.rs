@@ -11,6 +11,7 @@ fn passage(title: &str, url: &str, text: &str) -> Passage {
         snippet: String::new(),
         text: text.into(),
         score: 1.0,
+        similarity: None,
     }
 }
 

@@ -31,6 +31,7 @@ fn request() -> AnswerRequest {
             snippet: String::new(),
             text: "Use SDK Manager to flash JetPack.".into(),
             score: 1.0,
+            similarity: None,
         }],
         ..Default::default()
     }

@@ -11,6 +11,7 @@ fn request(background: Background, history: Vec<Turn>) -> AnswerRequest {
         snippet: String::new(),
         text: format!("Text of section {n}."),
         score: 1.0,
+        similarity: None,
     };
     AnswerRequest {
         question: "How do I flash it?".into(),

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use lectern_api::tutor::{DEFAULT_MAX_ANSWER_CHARS, DEFAULT_TOP_K, Tutor};
-use lectern_tutor::{Answerer, Book, Index, OpenAiConfig};
+use lectern_tutor::{Answerer, Book, Embedder, Index, OpenAiConfig};
 
 use crate::config::Vars;
 use crate::web::Site;
@@ -25,6 +25,8 @@ pub struct BookConfig {
     pub max_answer_chars: usize,
     /// `None`: extractive answers, no model.
     pub llm: Option<OpenAiConfig>,
+    /// The sentence-embedding model's folder; `None`: retrieval by words alone.
+    pub embedding_model: Option<PathBuf>,
 }
 
 impl BookConfig {
@@ -59,7 +61,17 @@ impl BookConfig {
             }
             _ => anyhow::bail!("set both LECTERN_LLM_BASE_URL and LECTERN_LLM_MODEL, or neither"),
         };
+        let embedding_model =
+            match (var("LECTERN_EMBEDDINGS").as_deref(), var("LECTERN_EMBEDDING_MODEL")) {
+                (Some("off"), _) => None,
+                (Some("on") | None, Some(dir)) => Some(PathBuf::from(dir)),
+                (Some("on") | None, None) => {
+                    Some(PathBuf::from(Embedder::DEFAULT_DIR)).filter(|dir| dir.exists())
+                }
+                (Some(_), _) => anyhow::bail!("LECTERN_EMBEDDINGS must be on or off"),
+            };
         Ok(Self {
+            embedding_model,
             dir: var("LECTERN_BOOK_DIR").map(PathBuf::from),
             base_url: var("LECTERN_BOOK_URL").unwrap_or_else(|| "/docs".into()),
             index_dir: var("LECTERN_INDEX_DIR")
@@ -122,6 +134,7 @@ impl BookConfig {
             ms = started.elapsed().as_millis() as u64,
             "book indexed"
         );
+        let embedder = self.embedder()?;
         let answerer = match self.llm {
             Some(llm) => {
                 tracing::info!(model = %llm.model, base_url = %llm.base_url, "answers from an OpenAI-compatible model");
@@ -132,10 +145,59 @@ impl BookConfig {
                 Answerer::Extractive
             }
         };
+        match embedder {
+            Some(embedder) => embed_in_background(index.clone(), embedder)?,
+            None => tracing::info!(
+                "no embedding model (scripts/fetch-model puts one in {}): retrieval by words alone",
+                Embedder::DEFAULT_DIR
+            ),
+        }
         let tutor =
             Tutor { index, answerer, top_k: self.top_k, max_answer_chars: self.max_answer_chars };
         Ok((Arc::new(tutor), site))
     }
+
+    /// Loads the embedding model, if one is configured; a configured model that cannot be
+    /// read stops the start, rather than quietly serving worse answers.
+    fn embedder(&self) -> anyhow::Result<Option<Arc<Embedder>>> {
+        let Some(dir) = &self.embedding_model else { return Ok(None) };
+        let embedder = Embedder::load(dir).with_context(|| {
+            format!("cannot load the embedding model in LECTERN_EMBEDDING_MODEL={}", dir.display())
+        })?;
+        Ok(Some(Arc::new(embedder)))
+    }
+}
+
+/// Adds embeddings to `index` on a thread of its own: a book's first embedding takes
+/// seconds to minutes, and until it is done questions are answered by words alone. Later
+/// starts read the saved embeddings in milliseconds.
+fn embed_in_background(index: Index, embedder: Arc<Embedder>) -> anyhow::Result<()> {
+    std::thread::Builder::new()
+        .name("embeddings".into())
+        .spawn(move || {
+            let started = Instant::now();
+            let logged = std::sync::atomic::AtomicUsize::new(0);
+            let progress = |done: usize, total: usize| {
+                // A line per tenth of the book, so a long first embedding shows it moves.
+                let tenth = done * 10 / total.max(1);
+                if logged.fetch_max(tenth, std::sync::atomic::Ordering::Relaxed) < tenth {
+                    tracing::info!(done, total, "embedding the book's sections");
+                }
+            };
+            match index.embed(embedder.clone(), progress) {
+                Ok(built) => tracing::info!(
+                    model = embedder.id(),
+                    built,
+                    ms = started.elapsed().as_millis() as u64,
+                    "embeddings ready: retrieval by words and meaning"
+                ),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot embed the book: retrieval by words alone")
+                }
+            }
+        })
+        .context("cannot start the embedding thread")?;
+    Ok(())
 }
 
 /// `lectern index`: builds the index now (or says it is current), drawing progress on a
@@ -152,7 +214,7 @@ pub fn run_index(config: &BookConfig, force: bool) -> anyhow::Result<()> {
         .expect("a valid template"),
     );
     let started = Instant::now();
-    let (_, rebuilt, book) = config.index(|done, total| {
+    let (index, rebuilt, book) = config.index(|done, total| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     })?;
@@ -161,5 +223,25 @@ pub fn run_index(config: &BookConfig, force: bool) -> anyhow::Result<()> {
     let what = if rebuilt { "indexed" } else { "index already current for" };
     let sections = book.sections().len();
     eprintln!("lectern: {what} {sections} sections in {took:?} → {}", config.index_dir.display());
+    let Some(embedder) = config.embedder()? else {
+        eprintln!("lectern: no embedding model (LECTERN_EMBEDDING_MODEL): words alone");
+        return Ok(());
+    };
+    let started = Instant::now();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "embedding {bar:40} {pos}/{len} sections ({elapsed})",
+        )
+        .expect("a valid template"),
+    );
+    bar.reset();
+    let built = index.embed(embedder, |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })?;
+    bar.finish_and_clear();
+    let took = Duration::from_millis(started.elapsed().as_millis() as u64);
+    let what = if built { "embedded" } else { "embeddings already current for" };
+    eprintln!("lectern: {what} {sections} sections in {took:?}");
     Ok(())
 }

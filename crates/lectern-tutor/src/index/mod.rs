@@ -11,18 +11,22 @@
 //! race opens the winner's.
 
 mod coverage;
+mod dense;
 mod query;
 mod schema;
 mod stats;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use tantivy::schema::{TantivyDocument, Value};
 use tantivy::{IndexReader, ReloadPolicy, doc};
 
 use crate::book::Book;
+use crate::embed::Embedder;
 use crate::error::{Result, TutorError};
 use crate::passage::{Passage, snippet};
+use dense::Dense;
 use schema::Fields;
 
 /// Bumped whenever the schema, tokenization or stored text changes, so an index built by an
@@ -38,11 +42,18 @@ const WRITER_MEMORY: usize = 50_000_000;
 pub struct Index {
     reader: IndexReader,
     fields: Fields,
+    folder: PathBuf,
+    /// Set once the sections' embeddings are ready (see [`Index::embed`]); until then, and
+    /// without a model, retrieval is BM25 alone.
+    dense: Arc<OnceLock<Dense>>,
 }
 
 impl std::fmt::Debug for Index {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Index").field("sections", &self.reader.searcher().num_docs()).finish()
+        f.debug_struct("Index")
+            .field("sections", &self.reader.searcher().num_docs())
+            .field("embeddings", &self.dense.get().map(|d| d.embedder.id()))
+            .finish()
     }
 }
 
@@ -90,7 +101,29 @@ impl Index {
         let index = tantivy::Index::open_in_dir(folder)?;
         schema::register_tokenizer(&index);
         let fields = schema::fields_of(&index.schema())?;
-        Self::with_reader(&index, fields)
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(Self { reader, fields, folder: folder.to_owned(), dense: Arc::default() })
+    }
+
+    /// Adds dense retrieval with `embedder`: reads the sections' embeddings saved with the
+    /// index for this model, or computes and saves them (`progress(done, total)` per
+    /// section). Searches already running are unaffected; later ones fuse both rankings.
+    /// Returns whether it embedded the book.
+    pub fn embed(
+        &self,
+        embedder: Arc<Embedder>,
+        progress: impl Fn(usize, usize) + Sync,
+    ) -> Result<bool> {
+        let searcher = self.reader.searcher();
+        let (dense, built) =
+            Dense::open_or_build(&searcher, &self.fields, &self.folder, embedder, progress)?;
+        let _ = self.dense.set(dense);
+        Ok(built)
+    }
+
+    /// Whether searches use the sections' embeddings as well as their words.
+    pub fn has_embeddings(&self) -> bool {
+        self.dense.get().is_some()
     }
 
     fn build(book: &Book, folder: &Path, mut progress: impl FnMut(usize, usize)) -> Result<()> {
@@ -120,26 +153,28 @@ impl Index {
         Ok(())
     }
 
-    fn with_reader(index: &tantivy::Index, fields: Fields) -> Result<Self> {
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(Self { reader, fields })
-    }
-
     /// The `k` sections that best answer `query`, best first. Any text is a valid query:
     /// search syntax is not interpreted, and a query with no searchable word finds nothing.
     /// `boost_terms` (the reader's platforms, say) lift sections that mention them without
     /// matching anything on their own.
     pub fn search(&self, query: &str, k: usize, boost_terms: &[String]) -> Result<Vec<Passage>> {
-        let Some((query, terms)) = query::build(&self.fields, query, boost_terms).filter(|_| k > 0)
+        let Some((bm25, terms)) = query::build(&self.fields, query, boost_terms).filter(|_| k > 0)
         else {
             return Ok(Vec::new());
         };
         let searcher = self.reader.searcher();
         let stats = stats::BookWide { searcher: &searcher, fields: &self.fields };
-        let top = tantivy::collector::TopDocs::with_limit(k);
-        let hits = searcher.search_with_statistics_provider(&query, &top, &stats)?;
-        hits.into_iter()
-            .map(|(score, address)| {
+        let dense = self.dense.get();
+        let depth = if dense.is_some() { CANDIDATES.max(k) } else { k };
+        let top = tantivy::collector::TopDocs::with_limit(depth);
+        let hits = searcher.search_with_statistics_provider(&bm25, &top, &stats)?;
+        let ranked = match dense {
+            Some(dense) => fuse(dense, query, &hits, k),
+            None => hits.into_iter().map(|(score, address)| (score, address, None)).collect(),
+        };
+        ranked
+            .into_iter()
+            .map(|(score, address, similarity)| {
                 let doc: TantivyDocument = searcher.doc(address)?;
                 let get = |field| {
                     doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned()
@@ -151,6 +186,7 @@ impl Index {
                     snippet: snippet(&text, &terms),
                     text,
                     score,
+                    similarity,
                 })
             })
             .collect()
@@ -164,6 +200,34 @@ impl Index {
         let searcher = self.reader.searcher();
         Ok(coverage::covers(&searcher, &self.fields, question, passages)?)
     }
+}
+
+/// How many of BM25's best sections are fused with the dense ranking; a section outside
+/// them counts only by its meaning.
+const CANDIDATES: usize = 50;
+/// The dense similarity's share of a fused score, BM25's (divided by the best BM25 score)
+/// being the rest. See `docs/retrieval.md` for the measurements behind it.
+const DENSE_WEIGHT: f32 = 0.8;
+
+/// The `k` best sections by fused score: `DENSE_WEIGHT` × cosine similarity to the question
+/// plus the rest × BM25 relative to the best hit, with each one's similarity.
+fn fuse(
+    dense: &Dense,
+    question: &str,
+    hits: &[(f32, tantivy::DocAddress)],
+    k: usize,
+) -> Vec<(f32, tantivy::DocAddress, Option<f32>)> {
+    let similarities = dense.similarities(&dense.embed_question(question));
+    let mut fused: Vec<f32> = similarities.iter().map(|s| DENSE_WEIGHT * s).collect();
+    let best = hits.first().map_or(1.0, |(score, _)| *score).max(f32::MIN_POSITIVE);
+    for &(score, address) in hits {
+        if let Some(i) = dense.ordinal(address) {
+            fused[i] += (1.0 - DENSE_WEIGHT) * score / best;
+        }
+    }
+    let mut order: Vec<usize> = (0..fused.len()).collect();
+    order.sort_unstable_by(|&a, &b| fused[b].total_cmp(&fused[a]));
+    order.into_iter().take(k).map(|i| (fused[i], dense.address(i), Some(similarities[i]))).collect()
 }
 
 /// Removes the indexes of other books or formats, and builds abandoned by a stopped process.
