@@ -7,8 +7,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::tx::transaction;
-use crate::users::{INSERT_ACCOUNT, INSERT_USER, UPDATE_PASSWORD, USER_COLUMNS, bind_user};
-use crate::{CREDENTIAL_PROVIDER, CredentialAccount, Result, Store, User, UserId, execute, read};
+use crate::users::{INSERT_USER, USER_COLUMNS, bind_user, put_password};
+use crate::{CredentialAccount, Result, Store, User, UserId, execute, read};
 
 /// A column of `"user"` a list may be searched, filtered or ordered by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -358,8 +358,7 @@ impl Store {
 
     /// The user with this (lower-cased) email.
     pub async fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
-        let sql = format!(r#"SELECT {USER_COLUMNS} FROM "user" WHERE "email" = $1"#);
-        read!(self, |p| sqlx::query_as(&sql).bind(email).fetch_optional(p).await)
+        self.user_where(r#""email""#, email).await
     }
 
     /// An admin's `create-user`: the user and, with a password, its credential account.
@@ -390,25 +389,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         transaction!(self, |tx| {
-            let updated = sqlx::query(UPDATE_PASSWORD)
-                .bind(password_hash)
-                .bind(now)
-                .bind(user)
-                .bind(CREDENTIAL_PROVIDER)
-                .execute(&mut *tx)
-                .await?;
-            if updated.rows_affected() == 0 {
-                sqlx::query(INSERT_ACCOUNT)
-                    .bind(account_id)
-                    .bind(user)
-                    .bind(CREDENTIAL_PROVIDER)
-                    .bind(user)
-                    .bind(password_hash)
-                    .bind(now)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            put_password!(tx, user, account_id, password_hash, now);
             Ok(())
         })
     }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::users::{UserIdBody, event, update, wrapped};
-use super::{Caller, Refusal, target};
+use super::{Caller, Permission, target};
 use crate::audit::Audit;
 use crate::body::{Body, Field, Kind, Schema};
 use crate::error::{AuthError, AuthResult};
@@ -54,8 +54,7 @@ pub async fn ban(
             )));
         }
     };
-    let caller = caller?;
-    caller.require("user", "ban", Refusal::Ban)?;
+    let caller = Permission::Ban.check(caller)?;
     let user = target(&auth, &body.user_id).await?;
     if user.id == caller.user().id {
         return Err(AuthError::bad_request("YOU_CANNOT_BAN_YOURSELF", "You cannot ban yourself"));
@@ -86,8 +85,7 @@ pub async fn unban(
     caller: Result<Caller, AuthError>,
     Body(body): Body<UserIdBody>,
 ) -> AuthResult<Json<Value>> {
-    let caller = caller?;
-    caller.require("user", "ban", Refusal::Ban)?;
+    let caller = Permission::Ban.check(caller)?;
     let user = target(&auth, &body.user_id).await?;
     let unbanned = update(&auth, &user.id, &AdminPatch::unban(), false).await?;
     audit.record(event(AuditAction::Unban, &caller, &user.id, json!({})));

@@ -12,7 +12,7 @@ use lectern_store::AuditAction;
 use serde_json::json;
 
 use super::users::{UserIdBody, event, user_json};
-use super::{Caller, IMPERSONATION_LIFETIME, Refusal, target};
+use super::{Caller, IMPERSONATION_LIFETIME, Permission, target};
 use crate::audit::Audit;
 use crate::body::Body;
 use crate::client_ip::ClientIp;
@@ -32,8 +32,7 @@ pub async fn start(
     caller: Result<Caller, AuthError>,
     Body(body): Body<UserIdBody>,
 ) -> AuthResult<Response> {
-    let caller = caller?;
-    caller.require("user", "impersonate", Refusal::Impersonate)?;
+    let caller = Permission::Impersonate.check(caller)?;
     let user = target(&auth, &body.user_id).await?;
     // Impersonating an admin needs `impersonate-admins`, which no default role has.
     if user.roles().any(|r| r == lectern_store::ADMIN_ROLE)

@@ -89,12 +89,13 @@ impl FromRequestParts<Auth> for Caller {
 }
 
 impl Caller {
-    /// 403 with `code` unless the caller's role allows `action` on `resource`.
-    pub fn require(&self, resource: &str, action: &str, code: Refusal) -> AuthResult<()> {
+    /// 403 with the plugin's code unless the caller's role has `permission`.
+    pub fn require(&self, permission: Permission) -> AuthResult<()> {
+        let (resource, action) = permission.statement();
         if has_permission(self.0.user.role.as_deref(), &[(resource, &[action])]) {
             Ok(())
         } else {
-            Err(code.into())
+            Err(permission.into())
         }
     }
 
@@ -103,9 +104,10 @@ impl Caller {
     }
 }
 
-/// The plugin's error codes (`error-codes.ts`) a route answers.
+/// A permission a route checks (`{user: [action]}` or `{session: [action]}`), refused with
+/// the plugin's error code (`error-codes.ts`).
 #[derive(Debug, Clone, Copy)]
-pub enum Refusal {
+pub enum Permission {
     ChangeRole,
     Create,
     List,
@@ -120,46 +122,75 @@ pub enum Refusal {
     SetEmail,
 }
 
-impl From<Refusal> for AuthError {
-    fn from(r: Refusal) -> Self {
+impl Permission {
+    fn statement(self) -> (&'static str, &'static str) {
+        use Permission::*;
+        match self {
+            ChangeRole => ("user", "set-role"),
+            Create => ("user", "create"),
+            List => ("user", "list"),
+            ListSessions => ("session", "list"),
+            Ban => ("user", "ban"),
+            Impersonate => ("user", "impersonate"),
+            RevokeSessions => ("session", "revoke"),
+            Delete => ("user", "delete"),
+            SetPassword => ("user", "set-password"),
+            Get => ("user", "get"),
+            Update => ("user", "update"),
+            SetEmail => ("user", "set-email"),
+        }
+    }
+
+    /// The signed-in caller (`adminMiddleware` failed first: 401) if they have it.
+    pub fn check(self, caller: AuthResult<Caller>) -> AuthResult<Caller> {
+        let caller = caller?;
+        caller.require(self)?;
+        Ok(caller)
+    }
+}
+
+impl From<Permission> for AuthError {
+    fn from(r: Permission) -> Self {
         let (code, message) = match r {
-            Refusal::ChangeRole => (
+            Permission::ChangeRole => (
                 "YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE",
                 "You are not allowed to change users role",
             ),
-            Refusal::Create => {
+            Permission::Create => {
                 ("YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS", "You are not allowed to create users")
             }
-            Refusal::List => {
+            Permission::List => {
                 ("YOU_ARE_NOT_ALLOWED_TO_LIST_USERS", "You are not allowed to list users")
             }
-            Refusal::ListSessions => (
+            Permission::ListSessions => (
                 "YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS",
                 "You are not allowed to list users sessions",
             ),
-            Refusal::Ban => {
+            Permission::Ban => {
                 ("YOU_ARE_NOT_ALLOWED_TO_BAN_USERS", "You are not allowed to ban users")
             }
-            Refusal::Impersonate => (
+            Permission::Impersonate => (
                 "YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS",
                 "You are not allowed to impersonate users",
             ),
-            Refusal::RevokeSessions => (
+            Permission::RevokeSessions => (
                 "YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS",
                 "You are not allowed to revoke users sessions",
             ),
-            Refusal::Delete => {
+            Permission::Delete => {
                 ("YOU_ARE_NOT_ALLOWED_TO_DELETE_USERS", "You are not allowed to delete users")
             }
-            Refusal::SetPassword => (
+            Permission::SetPassword => (
                 "YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD",
                 "You are not allowed to set users password",
             ),
-            Refusal::Get => ("YOU_ARE_NOT_ALLOWED_TO_GET_USER", "You are not allowed to get user"),
-            Refusal::Update => {
+            Permission::Get => {
+                ("YOU_ARE_NOT_ALLOWED_TO_GET_USER", "You are not allowed to get user")
+            }
+            Permission::Update => {
                 ("YOU_ARE_NOT_ALLOWED_TO_UPDATE_USERS", "You are not allowed to update users")
             }
-            Refusal::SetEmail => (
+            Permission::SetEmail => (
                 "YOU_ARE_NOT_ALLOWED_TO_SET_USERS_EMAIL",
                 "You are not allowed to update users email",
             ),

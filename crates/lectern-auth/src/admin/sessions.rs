@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::users::{UserIdBody, event};
-use super::{Caller, Refusal};
+use super::{Caller, Permission};
 use crate::audit::Audit;
 use crate::body::{Body, Field, Kind, Schema};
 use crate::error::{AuthError, AuthResult};
@@ -22,8 +22,7 @@ pub async fn list(
     caller: Result<Caller, AuthError>,
     Body(body): Body<UserIdBody>,
 ) -> AuthResult<Json<Value>> {
-    let caller = caller?;
-    caller.require("session", "list", Refusal::ListSessions)?;
+    Permission::ListSessions.check(caller)?;
     let now = chrono::Utc::now();
     let sessions = auth.store.user_sessions(&UserId(body.user_id)).await?;
     let live: Vec<SessionJson<'_>> =
@@ -49,8 +48,7 @@ pub async fn revoke_one(
     caller: Result<Caller, AuthError>,
     Body(body): Body<RevokeOne>,
 ) -> AuthResult<Json<Value>> {
-    let caller = caller?;
-    caller.require("session", "revoke", Refusal::RevokeSessions)?;
+    let caller = Permission::RevokeSessions.check(caller)?;
     if let Some(user) = auth.store.delete_session(&body.session_token).await? {
         let detail = json!({ "scope": "one", "count": 1 });
         audit.record(event(AuditAction::AdminSessionRevoke, &caller, &user, detail));
@@ -65,8 +63,7 @@ pub async fn revoke_all(
     caller: Result<Caller, AuthError>,
     Body(body): Body<UserIdBody>,
 ) -> AuthResult<Json<Value>> {
-    let caller = caller?;
-    caller.require("session", "revoke", Refusal::RevokeSessions)?;
+    let caller = Permission::RevokeSessions.check(caller)?;
     let user = UserId(body.user_id);
     let count = auth.store.delete_user_sessions(&user, None).await?;
     let detail = json!({ "scope": "all", "count": count });

@@ -10,7 +10,7 @@ use lectern_store::{
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{Caller, Refusal, target};
+use super::{Caller, Permission, target};
 use crate::audit::Audit;
 use crate::body::{Body, Field, Kind, Schema};
 use crate::error::{AuthError, AuthResult};
@@ -103,8 +103,7 @@ pub async fn list(
         "ends_with",
     ];
     query_enum(&q, "filterOperator", &operators)?;
-    let caller = caller?;
-    caller.require("user", "list", Refusal::List)?;
+    Permission::List.check(caller)?;
 
     let limit = number(q.get("limit"));
     let offset = number(q.get("offset"));
@@ -169,8 +168,7 @@ pub async fn get(
 ) -> AuthResult<Json<Value>> {
     let q = query_map(raw);
     let id = q.get("id").ok_or_else(|| missing_query("id"))?;
-    let caller = caller?;
-    caller.require("user", "get", Refusal::Get)?;
+    Permission::Get.check(caller)?;
     Ok(Json(user_json(&target(&auth, id).await?)?))
 }
 
@@ -220,8 +218,7 @@ pub async fn set_role(
     Body(body): Body<SetRole>,
 ) -> AuthResult<Json<Value>> {
     check_role_shape("role", body.role.as_ref())?;
-    let caller = caller?;
-    caller.require("user", "set-role", Refusal::ChangeRole)?;
+    let caller = Permission::ChangeRole.check(caller)?;
     let user = target(&auth, &body.user_id).await?;
     let role = role_value(body.role.as_ref().unwrap_or(&Value::Null))?;
     let patch = AdminPatch { role: Some(Some(role.clone())), ..AdminPatch::default() };
@@ -322,20 +319,19 @@ pub async fn create(
     caller: Result<Caller, AuthError>,
     Body(body): Body<CreateUser>,
 ) -> AuthResult<Json<Value>> {
-    let caller = caller?;
-    caller.require("user", "create", Refusal::Create)?;
+    let caller = Permission::Create.check(caller)?;
     let mut data = body.data.unwrap_or_default();
     let data_role = data.remove("role");
     let requested = body.role.or(data_role);
     let role = match &requested {
         Some(role) => {
-            caller.require("user", "set-role", Refusal::ChangeRole)?;
+            caller.require(Permission::ChangeRole)?;
             role_value(role)?
         }
         None => super::initial_role(&auth, &body.email.to_lowercase()),
     };
     if BAN_FIELDS.iter().any(|k| data.contains_key(*k)) {
-        caller.require("user", "ban", Refusal::Ban)?;
+        caller.require(Permission::Ban)?;
     }
     let email = body.email.to_lowercase();
     let email = validate::email(&email).ok_or_else(validate::invalid_email)?;
@@ -403,8 +399,7 @@ pub async fn update_user(
     caller: Result<Caller, AuthError>,
     Body(body): Body<UpdateUser>,
 ) -> AuthResult<Json<Value>> {
-    let caller = caller?;
-    caller.require("user", "update", Refusal::Update)?;
+    let caller = Permission::Update.check(caller)?;
     let data = body.data;
     if data.is_empty() {
         return Err(AuthError::bad_request("NO_DATA_TO_UPDATE", "No data to update"));
@@ -423,12 +418,12 @@ pub async fn update_user(
     }
     let mut patch = data_fields(&data)?;
     if let Some(role) = data.get("role") {
-        caller.require("user", "set-role", Refusal::ChangeRole)?;
+        caller.require(Permission::ChangeRole)?;
         patch.role = Some(Some(role_value(role)?));
     }
     let bans = BAN_FIELDS.iter().any(|k| data.contains_key(*k));
     if bans {
-        caller.require("user", "ban", Refusal::Ban)?;
+        caller.require(Permission::Ban)?;
         if data.get("banned") == Some(&Value::Bool(true)) && body.user_id == caller.user().id.0 {
             return Err(AuthError::bad_request(
                 "YOU_CANNOT_BAN_YOURSELF",
@@ -437,7 +432,7 @@ pub async fn update_user(
         }
     }
     if data.contains_key("email") || data.contains_key("emailVerified") {
-        caller.require("user", "set-email", Refusal::SetEmail)?;
+        caller.require(Permission::SetEmail)?;
         if let Some(email) = data.get("email") {
             let raw = match email {
                 Value::String(s) => s.clone(),
@@ -489,8 +484,7 @@ pub async fn set_password(
             return Err(AuthError::validation(format!("[body.{field}] {field} cannot be empty")));
         }
     }
-    let caller = caller?;
-    caller.require("user", "set-password", Refusal::SetPassword)?;
+    let caller = Permission::SetPassword.check(caller)?;
     validate::new_password(&body.new_password)?;
     let user = target(&auth, &body.user_id).await?;
     let hash = auth.hash_password(auth.hashing_turn().await?, body.new_password).await?;
@@ -517,8 +511,7 @@ pub async fn remove(
     caller: Result<Caller, AuthError>,
     Body(body): Body<UserIdBody>,
 ) -> AuthResult<Json<Value>> {
-    let caller = caller?;
-    caller.require("user", "delete", Refusal::Delete)?;
+    let caller = Permission::Delete.check(caller)?;
     if body.user_id == caller.user().id.0 {
         return Err(AuthError::bad_request(
             "YOU_CANNOT_REMOVE_YOURSELF",
