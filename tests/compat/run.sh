@@ -6,8 +6,9 @@
 #
 # Servers it starts (127.0.0.1 only, free ports, fresh databases, one random secret):
 #   lectern-sqlite   Lectern on a new SQLite file             client-flow
-#   lectern-pg       Lectern on a new PostgreSQL database     client-flow, side-by-side, docs-client
-#   peer             Better Auth 1.7 on its own database      client-flow, side-by-side
+#   lectern-pg       Lectern on a new PostgreSQL database     client-flow, side-by-side, docs-client, admin
+#   peer             Better Auth 1.7 on its own database      client-flow, side-by-side, admin
+#   (every Better Auth peer runs with the admin plugin, as Lectern always serves it)
 #   cross-peer, cross-lectern: both on ONE shared database    cross-server
 #   peer-rl, lectern-rl: rate limiting on                     side-by-side (--rate-limited)
 #   jwt-lectern (PG, EdDSA), jwt-es256, jwt-rs256 (SQLite, LECTERN_JWT_ALG)       jwt
@@ -118,6 +119,12 @@ fi
 # The peer runs from a copy. Its dependencies are the same packages tests/compat pins, so
 # reuse those (no network); if they ever diverge, install the peer's own.
 mkdir "$WORK/peer" && cp "$PEER_SRC/server.mjs" "$PEER_SRC/package.json" "$WORK/peer/"
+# Lectern always serves Better Auth's admin plugin, so every reference peer here runs with
+# admin() too (after anonymous(), where it puts role/banned/banReason/banExpires in the user
+# JSON): the shared benchmark peer's file stays as it is.
+sed -i -e 's|import { jwt, bearer, anonymous } from "better-auth/plugins";|&\nimport { admin } from "better-auth/plugins";|' \
+  -e 's|plugins: \[jwt(), bearer(), anonymous()\]|plugins: [jwt(), bearer(), anonymous(), admin()]|' "$WORK/peer/server.mjs"
+grep -q 'anonymous(), admin()\]' "$WORK/peer/server.mjs" || die "the peer's server.mjs changed: could not add the admin plugin"
 if node -e '
   const peer = require(process.argv[1]).dependencies, ours = require("./package.json").dependencies;
   process.exit(Object.entries(peer).every(([k, v]) => ours[k] === v) ? 0 : 1);' "$WORK/peer/package.json"; then
@@ -269,10 +276,10 @@ mkdir "$WORK/peer-mail" && cp "$WORK/peer/package.json" "$WORK/peer-mail/" && ln
 # It also gets the oneTimeToken plugin, for one-time-token.test.mjs.
 sed -e 's|emailAndPassword: { enabled: true }|emailAndPassword: { enabled: true, sendResetPassword: async ({ user, url, token }) => (await import("node:fs")).appendFileSync(process.env.PEER_OUTBOX, JSON.stringify({ to: user.email, url, token }) + "\\n") }|' \
   -e 's|import { jwt, bearer, anonymous } from "better-auth/plugins";|import { jwt, bearer, anonymous, oneTimeToken } from "better-auth/plugins";|' \
-  -e 's|plugins: \[jwt(), bearer(), anonymous()\]|plugins: [jwt(), bearer(), anonymous(), oneTimeToken()]|' \
+  -e 's|anonymous(), admin()\]|anonymous(), admin(), oneTimeToken()]|' \
   "$WORK/peer/server.mjs" >"$WORK/peer-mail/server.mjs"
 grep -q sendResetPassword "$WORK/peer-mail/server.mjs" || die "the peer's server.mjs changed: could not add sendResetPassword"
-grep -q 'anonymous(), oneTimeToken()' "$WORK/peer-mail/server.mjs" || die "the peer's server.mjs changed: could not add oneTimeToken"
+grep -q 'admin(), oneTimeToken()' "$WORK/peer-mail/server.mjs" || die "the peer's server.mjs changed: could not add oneTimeToken"
 migrate_peer peer_mail "$PG_BASE/$DB_PEER_MAIL" "$WORK/peer-mail"
 PEER_OUTBOX="$WORK/peer-mail/outbox.jsonl" start_peer peer_mail "$PG_BASE/$DB_PEER_MAIL" 0 "$WORK/peer-mail"
 # social.test.mjs: the test IdP first (Lectern and the peer read its discovery document), with
@@ -309,7 +316,7 @@ mkdir "$WORK/peer-social" && cp "$WORK/peer/package.json" "$HERE/peer-social.mjs
   ln -s "$WORK/peer/node_modules" "$WORK/peer-social/node_modules"
 sed -e 's|import { jwt, bearer, anonymous } from "better-auth/plugins";|import { jwt, bearer, anonymous, genericOAuth } from "better-auth/plugins";\nimport { socialProviders, campus } from "./peer-social.mjs";|' \
   -e 's|emailAndPassword: { enabled: true },|emailAndPassword: { enabled: true },\n  socialProviders,|' \
-  -e 's|plugins: \[jwt(), bearer(), anonymous()\]|plugins: [jwt(), bearer(), anonymous(), genericOAuth({ config: [campus] })]|' \
+  -e 's|anonymous(), admin()\]|anonymous(), admin(), genericOAuth({ config: [campus] })]|' \
   "$WORK/peer/server.mjs" >"$WORK/peer-social/server.mjs"
 for want in 'from "./peer-social.mjs"' '^  socialProviders,$' 'genericOAuth({ config: \[campus\] })'; do
   grep -q "$want" "$WORK/peer-social/server.mjs" || die "the peer's server.mjs changed: could not add social sign-in ($want)"
@@ -412,6 +419,8 @@ CROSS_PEER_URL=$(url "${PORT[cross_peer]}") CROSS_LECTERN_URL=$(url "${PORT[cros
 CROSS_DATABASE_URL="$PG_BASE/$DB_SHARED"
 SBS_PEER_URL=$(url "${PORT[peer]}") SBS_LECTERN_URL=$(url "${PORT[lectern_pg]}") COMPAT_ARTIFACTS=$LOGS
 export DOCS_CLIENT_URL=$(url "${PORT[lectern_pg]}")
+# admin.test.mjs makes its first admins with an UPDATE on each server's database.
+export ADMIN_TARGETS="lectern=$(url "${PORT[lectern_pg]}")|$PG_BASE/$DB_LECTERN,peer=$(url "${PORT[peer]}")|$PG_BASE/$DB_PEER"
 export OTT_TARGETS="lectern=$(url "${PORT[lectern_mail]}"),peer=$(url "${PORT[peer_mail]}")"
 export SOCIAL_TARGETS="lectern=$(url "${PORT[lectern_social]}"),peer=$(url "${PORT[peer_social]}")" SOCIAL_IDP_URL=$IDP_URL
 export LIFECYCLE_TARGETS="lectern=$(url "${PORT[lectern_verify]}")|maildir:$WORK/maildir,peer=$(url "${PORT[peer_verify]}")|jsonl:$WORK/peer-lifecycle/outbox-optional.jsonl"
@@ -433,7 +442,7 @@ set +e
 # --test-timeout bounds each test; `bounded` also catches a file that never exits.
 bounded 900 node --test --test-reporter=spec --test-timeout=180000 \
   client-flow.test.mjs cross-server.test.mjs side-by-side.test.mjs jwt.test.mjs password-reset.test.mjs \
-  one-time-token.test.mjs docs-client.test.mjs social.test.mjs lifecycle.test.mjs 2>&1 | tee "$LOGS/tests.txt"
+  one-time-token.test.mjs docs-client.test.mjs social.test.mjs lifecycle.test.mjs admin.test.mjs 2>&1 | tee "$LOGS/tests.txt"
 status=${PIPESTATUS[0]}
 set -e
 step "tests $([[ $status == 0 ]] && echo passed || echo FAILED); artifacts in $LOGS"

@@ -18,6 +18,9 @@ pub enum Kind {
     Boolean,
     /// Validated by the flow itself (Better Auth accepts any value here).
     Any,
+    /// zod's `z.coerce.string()`: any value present, made a string as JavaScript's
+    /// `String(value)` would (the admin plugin's `userId`).
+    Coerced,
 }
 
 /// One field of a request body, as Better Auth's zod schema declares it.
@@ -186,6 +189,7 @@ fn check<T: Schema>(value: Option<Value>) -> AuthResult<Value> {
             let got = object.get(field.name);
             let fine = match (got, field.kind) {
                 (None, _) => !field.required,
+                (Some(_), Kind::Coerced) => true,
                 (Some(Value::Null), _) => field.nullable,
                 (Some(_), Kind::Any) => true,
                 (Some(Value::String(_)), Kind::String) | (Some(Value::Bool(_)), Kind::Boolean) => {
@@ -197,6 +201,8 @@ fn check<T: Schema>(value: Option<Value>) -> AuthResult<Value> {
                 Kind::String => "string",
                 Kind::Boolean => "boolean",
                 Kind::Any => "value",
+                // What zod 4 says of a missing `z.coerce.string()` in an object.
+                Kind::Coerced => "nonoptional",
             };
             (!fine).then(|| {
                 format!(
@@ -207,7 +213,34 @@ fn check<T: Schema>(value: Option<Value>) -> AuthResult<Value> {
             })
         })
         .collect();
-    if problems.is_empty() { Ok(value) } else { Err(AuthError::validation(problems.join("; "))) }
+    if !problems.is_empty() {
+        return Err(AuthError::validation(problems.join("; ")));
+    }
+    let mut value = value;
+    if let Value::Object(object) = &mut value {
+        for field in T::FIELDS.iter().filter(|f| f.kind == Kind::Coerced) {
+            if let Some(v) = object.get_mut(field.name) {
+                *v = Value::String(js_string(v));
+            }
+        }
+    }
+    Ok(value)
+}
+
+/// JavaScript's `String(value)` for a JSON value.
+fn js_string(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| if v.is_null() { String::new() } else { js_string(v) })
+            .collect::<Vec<_>>()
+            .join(","),
+        Value::Object(_) => "[object Object]".into(),
+    }
 }
 
 fn not_an_object<T: Schema>(value: Option<&Value>) -> AuthError {

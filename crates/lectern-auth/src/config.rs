@@ -89,6 +89,9 @@ pub struct AuthConfig {
     pub delete_user: DeleteUser,
     /// Whether the flows record to the audit trail (`LECTERN_AUDIT`).
     pub audit: bool,
+    /// `LECTERN_ADMIN_EMAILS` (lower-cased): these accounts get the `admin` role when they
+    /// sign up, and at start if they already exist (see [`crate::admin`]).
+    pub admin_emails: Vec<String>,
 }
 
 /// Better Auth's `emailVerification` and `emailAndPassword.requireEmailVerification`.
@@ -142,6 +145,7 @@ impl AuthConfig {
             email_verification: EmailVerification::Off,
             delete_user: DeleteUser::On,
             audit: true,
+            admin_emails: Vec::new(),
         }
     }
 

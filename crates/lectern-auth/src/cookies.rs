@@ -25,6 +25,9 @@ pub struct CookieNames {
     pub dont_remember: String,
     /// Binds a social sign-in to the browser that started it (`state`, signed, 5 minutes).
     pub state: String,
+    /// The admin plugin's: while an admin impersonates a user, their own session token
+    /// (`token:dontRemember`, signed), to go back to with `stop-impersonating`.
+    pub admin_session: String,
     pub secure: bool,
 }
 
@@ -38,6 +41,7 @@ impl CookieNames {
             session_data: name("session_data"),
             dont_remember: name("dont_remember"),
             state: name("state"),
+            admin_session: name("admin_session"),
             secure,
         }
     }

@@ -14,6 +14,10 @@ pub enum AuthError {
     /// The few Better Auth errors that carry only a message (`No fields to update`).
     #[error("{message}")]
     Plain { status: StatusCode, message: &'static str },
+    /// A status with an empty JSON body, as Better Auth's `APIError.fromStatus("UNAUTHORIZED")`
+    /// answers (the admin plugin's `adminMiddleware`).
+    #[error("{0}")]
+    Status(StatusCode),
     /// Better Auth's rate limiter answers 429 with no `code` and an `X-Retry-After` header.
     #[error("rate limited for {retry_after}s")]
     RateLimited { retry_after: u64 },
@@ -99,6 +103,10 @@ impl IntoResponse for AuthError {
             }
             Self::Plain { status, message } => {
                 (status, Json(Body { message, code: None })).into_response()
+            }
+            Self::Status(status) => {
+                let json = HeaderValue::from_static("application/json");
+                (status, [(header::CONTENT_TYPE, json)]).into_response()
             }
             Self::RateLimited { retry_after } => {
                 let mut res = (

@@ -6,6 +6,7 @@
 //! handlers ([`routes`]), the state they share ([`Auth`]) and the request checks the
 //! middleware stack runs ([`origin`], [`rate_limit`]).
 
+pub mod admin;
 pub mod audit;
 pub mod body;
 pub mod client_ip;

@@ -23,6 +23,13 @@ fn iso<S: Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&at.to_rfc3339_opts(SecondsFormat::Millis, true))
 }
 
+fn iso_opt<S: Serializer>(at: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match at {
+        Some(at) => iso(at, s),
+        None => s.serialize_none(),
+    }
+}
+
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserJson<'a> {
@@ -35,6 +42,13 @@ pub struct UserJson<'a> {
     #[serde(serialize_with = "iso")]
     pub updated_at: DateTime<Utc>,
     pub is_anonymous: Option<bool>,
+    /// The admin plugin's fields (`src/plugins/admin/schema.ts`), where Better Auth with
+    /// `admin()` after `anonymous()` puts them.
+    pub role: Option<&'a str>,
+    pub banned: Option<bool>,
+    pub ban_reason: Option<&'a str>,
+    #[serde(serialize_with = "iso_opt")]
+    pub ban_expires: Option<DateTime<Utc>>,
     pub software_background: Option<&'a str>,
     pub hardware_background: Option<&'a str>,
     pub id: &'a str,
@@ -50,6 +64,10 @@ impl<'a> From<&'a User> for UserJson<'a> {
             created_at: u.created_at,
             updated_at: u.updated_at,
             is_anonymous: u.is_anonymous,
+            role: u.role.as_deref(),
+            banned: u.banned,
+            ban_reason: u.ban_reason.as_deref(),
+            ban_expires: u.ban_expires,
             software_background: u.software_background.as_deref(),
             hardware_background: u.hardware_background.as_deref(),
             id: u.id.as_str(),
@@ -70,6 +88,8 @@ pub struct SessionJson<'a> {
     pub ip_address: Option<&'a str>,
     pub user_agent: Option<&'a str>,
     pub user_id: &'a str,
+    /// The admin plugin's: the admin who opened this session as the user.
+    pub impersonated_by: Option<&'a str>,
     pub id: &'a str,
 }
 
@@ -83,6 +103,7 @@ impl<'a> From<&'a Session> for SessionJson<'a> {
             ip_address: s.ip_address.as_deref(),
             user_agent: s.user_agent.as_deref(),
             user_id: s.user_id.as_str(),
+            impersonated_by: s.impersonated_by.as_ref().map(|u| u.as_str()),
             id: s.id.as_str(),
         }
     }

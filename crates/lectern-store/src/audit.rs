@@ -48,6 +48,21 @@ pub enum AuditAction {
     ProfileUpdate,
     /// `lectern keys rotate`.
     KeyRotation,
+    /// The admin plugin's actions, on the user acted on, the admin in `detail.by`:
+    /// `create-user`, `update-user` (`detail.fields`, never the values), `set-role`
+    /// (`detail.role`), `set-user-password`, `remove-user`, revoking a user's sessions.
+    AdminUserCreate,
+    AdminUserUpdate,
+    RoleChange,
+    AdminPasswordSet,
+    AdminUserRemove,
+    AdminSessionRevoke,
+    /// `ban-user` (`detail.expires`), `unban-user` (or an expired ban that lifted itself).
+    Ban,
+    Unban,
+    /// An admin signed in as the user (`impersonate-user`), or went back.
+    ImpersonationStart,
+    ImpersonationStop,
 }
 
 impl AuditAction {
@@ -71,6 +86,16 @@ impl AuditAction {
             Self::UserDelete => "user_delete",
             Self::ProfileUpdate => "profile_update",
             Self::KeyRotation => "key_rotation",
+            Self::AdminUserCreate => "admin_user_create",
+            Self::AdminUserUpdate => "admin_user_update",
+            Self::RoleChange => "role_change",
+            Self::AdminPasswordSet => "admin_password_set",
+            Self::AdminUserRemove => "admin_user_remove",
+            Self::AdminSessionRevoke => "admin_session_revoke",
+            Self::Ban => "ban",
+            Self::Unban => "unban",
+            Self::ImpersonationStart => "impersonation_start",
+            Self::ImpersonationStop => "impersonation_stop",
         }
     }
 }

@@ -6,6 +6,7 @@
 //! each backend by [`with_pool!`], so the two backends cannot drift apart.
 
 mod accounts;
+mod admin;
 mod audit;
 mod cache;
 mod chats;
@@ -39,6 +40,7 @@ use checkpoints::CheckpointQueue;
 use health::Health;
 
 pub use accounts::{Account, OAuthAccount, OAuthWrite};
+pub use admin::{AdminPatch, ColumnType, Condition, FilterValue, Operator, UserColumn, UserQuery};
 pub use audit::{AuditAction, AuditEntry, AuditEvent, AuditOutcome, MAX_USER_AGENT};
 pub use chats::{
     Chat, Exchange, Feedback, MergeReceipt, Merged, Message, MessageWithFeedback, Order, Outcome,
@@ -46,8 +48,8 @@ pub use chats::{
 pub use error::StoreError;
 pub use jwks::JwkRow;
 pub use models::{
-    CREDENTIAL_PROVIDER, ChatId, CredentialAccount, MessageId, NewUser, Session, SessionId, User,
-    UserId, UserPatch,
+    ADMIN_ROLE, CREDENTIAL_PROVIDER, ChatId, CredentialAccount, DEFAULT_ROLE, MessageId, NewUser,
+    Session, SessionId, User, UserId, UserPatch,
 };
 pub use outbox::OutboxMail;
 pub use profiles::{IfRevision, Profile, ProfileWrite};

@@ -7,9 +7,9 @@ use crate::{
     UserPatch, execute, modify, read, sessions::INSERT_SESSION, tx::transaction,
 };
 
-const USER_COLUMNS: &str = r#""id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt", "isAnonymous", "softwareBackground", "hardwareBackground""#;
+pub(crate) const USER_COLUMNS: &str = r#""id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt", "isAnonymous", "softwareBackground", "hardwareBackground", "role", "banned", "banReason", "banExpires""#;
 
-pub(crate) const INSERT_USER: &str = r#"INSERT INTO "user" ("id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt", "isAnonymous", "softwareBackground", "hardwareBackground") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#;
+pub(crate) const INSERT_USER: &str = r#"INSERT INTO "user" ("id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt", "isAnonymous", "softwareBackground", "hardwareBackground", "role", "banned", "banReason", "banExpires") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"#;
 
 /// A user's password, on their credential account.
 pub(crate) const UPDATE_PASSWORD: &str = r#"UPDATE "account" SET "password" = $1, "updatedAt" = $2 WHERE "userId" = $3 AND "providerId" = $4"#;
@@ -48,6 +48,10 @@ macro_rules! bind_user {
             .bind($u.is_anonymous)
             .bind(&$u.software_background)
             .bind(&$u.hardware_background)
+            .bind(&$u.role)
+            .bind($u.banned)
+            .bind(&$u.ban_reason)
+            .bind($u.ban_expires)
     };
 }
 
@@ -62,10 +66,38 @@ macro_rules! bind_session {
             .bind($s.updated_at)
             .bind(&$s.ip_address)
             .bind(&$s.user_agent)
+            .bind(&$s.impersonated_by)
     };
 }
 pub(crate) use bind_session;
+
+/// In transaction `tx`: `hash` on the user's credential account, or, when they have none (a
+/// provider-only reader), a new credential account `account_id` holding it.
+macro_rules! put_password {
+    ($tx:ident, $user:expr, $account_id:expr, $hash:expr, $now:expr) => {{
+        let updated = sqlx::query($crate::users::UPDATE_PASSWORD)
+            .bind($hash)
+            .bind($now)
+            .bind($user)
+            .bind($crate::CREDENTIAL_PROVIDER)
+            .execute(&mut *$tx)
+            .await?;
+        if updated.rows_affected() == 0 {
+            sqlx::query($crate::users::INSERT_ACCOUNT)
+                .bind($account_id)
+                .bind($user)
+                .bind($crate::CREDENTIAL_PROVIDER)
+                .bind($user)
+                .bind($hash)
+                .bind($now)
+                .bind($now)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
 pub(crate) use bind_user;
+pub(crate) use put_password;
 
 impl Store {
     /// Sign-up: the user, its credential account and its first session in one transaction,
@@ -119,8 +151,13 @@ impl Store {
     }
 
     pub async fn find_user(&self, id: &UserId) -> Result<Option<User>> {
-        let sql = format!(r#"SELECT {USER_COLUMNS} FROM "user" WHERE "id" = $1"#);
-        read!(self, |p| sqlx::query_as(&sql).bind(id).fetch_optional(p).await)
+        self.user_where(r#""id""#, id.as_str()).await
+    }
+
+    /// The user whose `column` (a quoted column name, never input) equals `value`.
+    pub(crate) async fn user_where(&self, column: &str, value: &str) -> Result<Option<User>> {
+        let sql = format!(r#"SELECT {USER_COLUMNS} FROM "user" WHERE {column} = $1"#);
+        read!(self, |p| sqlx::query_as(&sql).bind(value).fetch_optional(p).await)
     }
 
     /// Applies `patch` and returns the updated user (`None` if the user is gone).

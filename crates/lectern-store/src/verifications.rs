@@ -6,8 +6,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::tx::transaction;
-use crate::users::{INSERT_ACCOUNT, UPDATE_PASSWORD};
-use crate::{CREDENTIAL_PROVIDER, Result, Store, UserId, execute, modify, read};
+use crate::users::put_password;
+use crate::{Result, Store, UserId, execute, modify, read};
 
 impl Store {
     pub async fn create_verification(
@@ -96,25 +96,7 @@ impl Store {
                 tx.discard();
                 return Ok(false);
             }
-            let updated = sqlx::query(UPDATE_PASSWORD)
-                .bind(password_hash)
-                .bind(now)
-                .bind(user)
-                .bind(CREDENTIAL_PROVIDER)
-                .execute(&mut *tx)
-                .await?;
-            if updated.rows_affected() == 0 {
-                sqlx::query(INSERT_ACCOUNT)
-                    .bind(account_id)
-                    .bind(user)
-                    .bind(CREDENTIAL_PROVIDER)
-                    .bind(user)
-                    .bind(password_hash)
-                    .bind(now)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            put_password!(tx, user, account_id, password_hash, now);
             Ok(true)
         })
     }

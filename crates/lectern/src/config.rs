@@ -142,6 +142,20 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
     Some(Duration::from_secs(seconds))
 }
 
+/// `LECTERN_ADMIN_EMAILS`: comma-separated addresses, lower-cased; a malformed one is an
+/// error at start rather than an admin who silently never appears.
+pub fn admin_emails(list: &str) -> anyhow::Result<Vec<String>> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(|e| {
+            lectern_auth::validate::email(e).ok_or_else(|| {
+                anyhow::anyhow!("LECTERN_ADMIN_EMAILS: {e:?} is not an email address")
+            })
+        })
+        .collect()
+}
+
 fn duration(name: &str, text: &str) -> anyhow::Result<Duration> {
     parse_duration(text).with_context(|| format!("{name} must be a duration like 15m, 12h or 30d"))
 }
@@ -292,6 +306,10 @@ impl Config {
             Some("off") => false,
             Some(other) => bail!("LECTERN_AUDIT must be on or off, not {other:?}"),
         };
+        auth.admin_emails = match var("LECTERN_ADMIN_EMAILS") {
+            Some(list) => admin_emails(&list)?,
+            None => Vec::new(),
+        };
         auth.trusted_providers = var("LECTERN_TRUSTED_PROVIDERS")
             .map(|v| v.split(',').map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect())
             .unwrap_or_default();
@@ -395,6 +413,17 @@ mod tests {
         assert!(!config.auth.secure_cookies);
         assert!(config.redis.is_none(), "no Redis unless asked for");
         assert_eq!(config.sqlite_durability, lectern_store::Durability::Full);
+    }
+
+    #[test]
+    fn admin_emails_are_lower_cased_and_checked() {
+        let set = config(&[("LECTERN_ADMIN_EMAILS", " Ada@Example.com, ,bob@example.org")])
+            .expect("valid");
+        assert_eq!(set.auth.admin_emails, ["ada@example.com", "bob@example.org"]);
+        assert!(config(&[]).expect("valid").auth.admin_emails.is_empty());
+        let err = config(&[("LECTERN_ADMIN_EMAILS", "ada@example.com,not-an-address")])
+            .expect_err("refused");
+        assert!(format!("{err:#}").contains("not-an-address"), "{err:#}");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! stack, so integration tests drive exactly what `lectern serve` runs.
 
 mod access_log;
+pub mod admin;
 pub mod audit;
 pub mod book;
 pub mod config;

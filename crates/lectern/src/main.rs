@@ -75,6 +75,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Manage admins (Better Auth's admin plugin, /api/auth/admin/*).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
     /// Exit 0 if the server at --addr is ready (GET /readyz answers 200).
     Healthcheck {
         /// Address of the server to check.
@@ -93,6 +98,17 @@ enum KeysCommand {
         /// (default: LECTERN_JWKS_GRACE, 30d).
         #[arg(long, value_parser = duration_arg)]
         grace: Option<std::time::Duration>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Give the account with this email the admin role (its `role` column), so it may use
+    /// /api/auth/admin/*. The account must exist; LECTERN_ADMIN_EMAILS does the same at
+    /// sign-up and at start.
+    Grant {
+        /// The account's email address.
+        email: String,
     },
 }
 
@@ -165,6 +181,9 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Audit { user, since, limit, json } => {
             let query = lectern::audit::Query { user, since, limit, json };
             lectern::audit::print(&config::database_url(&Env), query).await?;
+        }
+        Command::Admin { command: AdminCommand::Grant { email } } => {
+            lectern::admin::grant(&config::database_url(&Env), &email).await?;
         }
         Command::Healthcheck { addr } => return Ok(healthcheck(addr).await),
     }

@@ -80,6 +80,27 @@ impl Edge {
     }
 }
 
+/// Better Auth's admin plugin (`src/plugins/admin/routes.ts`, 1.7.24) under `/admin`.
+fn admin_plugin() -> Router<Auth> {
+    use lectern_auth::admin::{bans, impersonate, permission, sessions, users};
+    Router::new()
+        .route("/admin/list-users", get(users::list))
+        .route("/admin/get-user", get(users::get))
+        .route("/admin/create-user", post(users::create))
+        .route("/admin/update-user", post(users::update_user))
+        .route("/admin/set-role", post(users::set_role))
+        .route("/admin/set-user-password", post(users::set_password))
+        .route("/admin/remove-user", post(users::remove))
+        .route("/admin/ban-user", post(bans::ban))
+        .route("/admin/unban-user", post(bans::unban))
+        .route("/admin/list-user-sessions", post(sessions::list))
+        .route("/admin/revoke-user-session", post(sessions::revoke_one))
+        .route("/admin/revoke-user-sessions", post(sessions::revoke_all))
+        .route("/admin/impersonate-user", post(impersonate::start))
+        .route("/admin/stop-impersonating", post(impersonate::stop))
+        .route("/admin/has-permission", post(permission::has_permission))
+}
+
 fn identity(auth: Auth) -> Router {
     let routes = Router::new()
         .route("/ok", get(lectern_auth::routes::ok))
@@ -113,7 +134,8 @@ fn identity(auth: Auth) -> Router {
         .route("/one-time-token/generate", get(one_time_token::generate))
         .route("/one-time-token/verify", post(one_time_token::verify))
         .route("/token", get(jwt::token))
-        .route("/jwks", get(jwt::jwks));
+        .route("/jwks", get(jwt::jwks))
+        .merge(admin_plugin());
     Router::new()
         .nest("/api/auth", middleware::identity(routes, &auth))
         // The original designs' JWKS path (DESIGN.md §5).

@@ -26,6 +26,7 @@ pub async fn state(config: &Config) -> anyhow::Result<Auth> {
         ..StoreOptions::default()
     };
     let store = connect_with(&config.database_url, &options).await?;
+    crate::admin::grant_listed(&store, &config.auth.admin_emails).await?;
     let mut auth_config = config.auth.clone();
     auth_config.password_hash = match config.password_hash {
         Some(chosen) => chosen,

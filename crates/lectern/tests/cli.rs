@@ -70,3 +70,47 @@ async fn an_unreachable_redis_stops_the_start_and_its_url_stays_out_of_the_log()
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!format!("{stdout}{stderr}").contains("hunter2"), "the password was printed");
 }
+
+/// `lectern admin grant EMAIL` on both backends: refused for an address without an account,
+/// then the account's `role` becomes `admin`, recorded in the audit trail.
+async fn admin_grant(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let help = lectern(&db, &["admin", "grant", "--help"]);
+    assert!(String::from_utf8_lossy(&help.stdout).contains("admin role"), "{help:?}");
+    let store = lectern::serve::connect(&db.url).await.expect("connect");
+    let missing = lectern(&db, &["admin", "grant", "nobody@example.com"]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no account"), "{missing:?}");
+    let now = chrono::Utc::now();
+    let user = lectern_store::User {
+        id: lectern_store::UserId("grant-me".into()),
+        name: "Ada".into(),
+        email: "ada@example.com".into(),
+        email_verified: true,
+        image: None,
+        created_at: now,
+        updated_at: now,
+        is_anonymous: Some(false),
+        software_background: None,
+        hardware_background: None,
+        role: Some("user".into()),
+        banned: Some(false),
+        ban_reason: None,
+        ban_expires: None,
+    };
+    store.create_user(&user, None).await.expect("user");
+    let granted = lectern(&db, &["admin", "grant", "Ada@Example.com"]);
+    assert!(granted.status.success(), "{}", String::from_utf8_lossy(&granted.stderr));
+    assert!(String::from_utf8_lossy(&granted.stdout).contains("is now an admin"));
+    let row = store.find_user(&user.id).await.expect("read").expect("user");
+    assert_eq!(row.role.as_deref(), Some("admin"));
+    assert!(row.is_admin());
+    let since = now - chrono::Duration::minutes(5);
+    let events = store.audit_events(Some(&user.id), since, 10).await.expect("audit");
+    assert!(events.iter().any(|e| e.event == "role_change"), "{events:?}");
+}
+
+mod admin_cli {
+    lectern_testkit::backend_tests!(admin_grant);
+    use super::admin_grant;
+}

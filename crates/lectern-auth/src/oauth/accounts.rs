@@ -7,7 +7,7 @@
 use lectern_store::{OAuthAccount, OAuthWrite, Session, StoreError, User, UserId};
 
 use super::{Identity, Tokens};
-use crate::error::AuthResult;
+use crate::error::{AuthError, AuthResult};
 use crate::ids::generate_id;
 use crate::session::{self, Client};
 use crate::state::Auth;
@@ -52,7 +52,7 @@ pub async fn sign_in(
     let Some(email) = identity.email.as_deref().map(str::to_lowercase) else {
         return Ok(Err("email_not_found"));
     };
-    let (mut user, new_user, row) =
+    let (user, new_user, row) =
         match auth.store.find_provider_account(provider, &identity.account_id).await? {
             Some((row, owner)) => (owner, false, Some(row)),
             None => match auth.store.find_login(&email).await? {
@@ -64,9 +64,17 @@ pub async fn sign_in(
                     }
                     (owner, false, None)
                 }
-                None => (new_user(identity, email.clone()), true, None),
+                None => (new_user(auth, identity, email.clone()), true, None),
             },
         };
+    // The admin plugin's session hook: a banned user gets no session (the callback sends
+    // the browser to the error page with `error=banned`).
+    let user = match crate::admin::admit(auth, user).await {
+        Ok(user) => user,
+        Err(AuthError::Client { code: "BANNED_USER", .. }) => return Ok(Err("banned")),
+        Err(err) => return Err(err),
+    };
+    let mut user = user;
     let mark_verified =
         !new_user && identity.email_verified && !user.email_verified && user.email == email;
     let account = account(provider, identity, tokens, &user.id);
@@ -85,8 +93,9 @@ pub async fn sign_in(
     Ok(Ok(SignedIn { user, session, new_user }))
 }
 
-fn new_user(identity: &Identity, email: String) -> User {
+fn new_user(auth: &Auth, identity: &Identity, email: String) -> User {
     let now = wire::now();
+    let role = crate::admin::initial_role(auth, &email);
     User {
         id: UserId(generate_id()),
         name: identity.name.clone(),
@@ -98,6 +107,10 @@ fn new_user(identity: &Identity, email: String) -> User {
         is_anonymous: Some(false),
         software_background: None,
         hardware_background: None,
+        role: Some(role),
+        banned: Some(false),
+        ban_reason: None,
+        ban_expires: None,
     }
 }
 

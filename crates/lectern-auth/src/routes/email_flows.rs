@@ -196,6 +196,8 @@ async fn verify_address(
     }
     // autoSignInAfterVerification: a session unless this browser is already the reader's.
     let signed_in = current.as_ref().is_some_and(|(_, u)| u.email == user.email);
+    // The admin plugin's session hook: no session for a banned reader.
+    let user = if signed_in { user } else { crate::admin::admit(auth, user).await? };
     let session = (!signed_in).then(|| session::new_session(auth, &user, true, client));
     auth.store.verify_email(&user.id, session.as_ref(), wire::now()).await?;
     audit.record(AuditEvent::success(AuditAction::EmailVerification).user(&user.id));

@@ -17,6 +17,7 @@ use crate::wire::SessionJson;
 
 /// `GET /list-sessions`: the user's live sessions. Needs a *fresh* session (created less than
 /// `freshAge` ago, `freshSessionMiddleware`), so a stolen old cookie cannot enumerate devices.
+/// An admin's impersonation sessions are left out, as the admin plugin's hook does.
 pub async fn list(
     State(auth): State<Auth>,
     current: CurrentSession,
@@ -24,8 +25,11 @@ pub async fn list(
     current.require_fresh(&auth)?;
     let now = Utc::now();
     let sessions = auth.store.user_sessions(&current.user.id).await?;
-    let live: Vec<SessionJson<'_>> =
-        sessions.iter().filter(|s| s.expires_at > now).map(SessionJson::from).collect();
+    let live: Vec<SessionJson<'_>> = sessions
+        .iter()
+        .filter(|s| s.expires_at > now && s.impersonated_by.is_none())
+        .map(SessionJson::from)
+        .collect();
     Ok(Json(serde_json::to_value(live).map_err(AuthError::internal)?))
 }
 

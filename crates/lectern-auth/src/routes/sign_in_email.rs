@@ -73,6 +73,16 @@ pub async fn handler(
         return Err(AuthError::forbidden("EMAIL_NOT_VERIFIED", "Email not verified"));
     }
 
+    // The admin plugin's session hook: a banned user gets no session.
+    let user_id = user.id.clone();
+    let user = match crate::admin::admit(&auth, user).await {
+        Ok(user) => user,
+        Err(err) => {
+            audit.record(failed(&email, Some(&user_id), "BANNED_USER"));
+            return Err(err);
+        }
+    };
+
     let remember = body.remember_me.unwrap_or(true);
     let session = session::new_session(&auth, &user, remember, &Client::from_headers(&headers, ip));
     let guest = Guest::from_current(session::current(&auth, &headers).await?);

@@ -82,6 +82,7 @@ pub async fn handler(
     let password_hash = auth.hash_password(turn, body.password).await?;
 
     let now = wire::now();
+    let role = crate::admin::initial_role(&auth, &email);
     let user = User {
         id: UserId(generate_id()),
         name: body.name,
@@ -93,6 +94,10 @@ pub async fn handler(
         is_anonymous: Some(false),
         software_background: body.software_background,
         hardware_background: body.hardware_background,
+        role: Some(role),
+        banned: Some(false),
+        ban_reason: None,
+        ban_expires: None,
     };
     let account = CredentialAccount {
         id: generate_id(),
