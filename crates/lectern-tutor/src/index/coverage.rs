@@ -32,9 +32,14 @@ pub(super) fn covers(
     Ok(!passages.is_empty() && coverage(searcher, fields, question, passages)? >= COVERED)
 }
 
+/// Whether `coverage` (see [`coverage`]) of some passages answers a question.
+pub(super) fn is_covered(coverage: f32, passages: usize) -> bool {
+    passages > 0 && coverage >= COVERED
+}
+
 /// The rarity-weighted share of `question`'s distinct content words found in the text of the
 /// first passages, in [0, 1]; 0 for a question with no content word or no passage.
-fn coverage(
+pub(super) fn coverage(
     searcher: &Searcher,
     fields: &Fields,
     question: &str,

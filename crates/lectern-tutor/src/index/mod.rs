@@ -164,6 +164,14 @@ impl Index {
         let searcher = self.reader.searcher();
         Ok(coverage::covers(&searcher, &self.fields, question, passages)?)
     }
+
+    /// As [`Self::covers`], with the coverage it was decided on (the rarity-weighted share of
+    /// the question's words in the best passages, 0 to 1), which the author's dashboard keeps.
+    pub fn assess(&self, question: &str, passages: &[Passage]) -> Result<(bool, f32)> {
+        let searcher = self.reader.searcher();
+        let coverage = coverage::coverage(&searcher, &self.fields, question, passages)?;
+        Ok((coverage::is_covered(coverage, passages.len()), coverage))
+    }
 }
 
 /// Removes the indexes of other books or formats, and builds abandoned by a stopped process.
