@@ -130,6 +130,7 @@ pub fn new_session(auth: &Auth, user: &User, remember: bool, client: &Client) ->
         updated_at: now,
         ip_address: client.ip.clone(),
         user_agent: client.user_agent.clone(),
+        impersonated_by: None,
     }
 }
 

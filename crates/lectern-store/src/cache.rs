@@ -313,6 +313,10 @@ mod tests {
             is_anonymous: None,
             software_background: None,
             hardware_background: None,
+            role: Some(crate::DEFAULT_ROLE.into()),
+            banned: Some(false),
+            ban_reason: None,
+            ban_expires: None,
         };
         let session = Session {
             id: SessionId(format!("id-{token}")),
@@ -323,6 +327,7 @@ mod tests {
             updated_at: now,
             ip_address: None,
             user_agent: None,
+            impersonated_by: None,
         };
         (session, user)
     }

@@ -18,6 +18,10 @@ pub(crate) fn guest(id: &str) -> (User, Session) {
         is_anonymous: Some(true),
         software_background: None,
         hardware_background: None,
+        role: Some(crate::DEFAULT_ROLE.into()),
+        banned: Some(false),
+        ban_reason: None,
+        ban_expires: None,
     };
     let session = Session {
         id: SessionId(format!("s-{id}")),
@@ -28,6 +32,7 @@ pub(crate) fn guest(id: &str) -> (User, Session) {
         updated_at: now,
         ip_address: None,
         user_agent: None,
+        impersonated_by: None,
     };
     (user, session)
 }

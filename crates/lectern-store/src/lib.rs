@@ -51,8 +51,8 @@ pub use insights::{
 };
 pub use jwks::JwkRow;
 pub use models::{
-    CREDENTIAL_PROVIDER, ChatId, CredentialAccount, MessageId, NewUser, Session, SessionId, User,
-    UserId, UserPatch,
+    ADMIN_ROLE, CREDENTIAL_PROVIDER, ChatId, CredentialAccount, MessageId, NewUser, Session, SessionId, User,
+    UserId, UserPatch, DEFAULT_ROLE,
 };
 pub use outbox::OutboxMail;
 pub use profiles::{IfRevision, Profile, ProfileWrite};

@@ -56,11 +56,37 @@ pub struct User {
     pub is_anonymous: Option<bool>,
     pub software_background: Option<String>,
     pub hardware_background: Option<String>,
+    /// The admin plugin's `role`: `None` in rows written before the plugin (Better Auth
+    /// then reads the default role, `user`). Comma-separated when a user has several.
+    pub role: Option<String>,
+    pub banned: Option<bool>,
+    pub ban_reason: Option<String>,
+    pub ban_expires: Option<DateTime<Utc>>,
 }
+
+/// The admin plugin's default role (`defaultRole`), and the role that may use its routes.
+pub const DEFAULT_ROLE: &str = "user";
+pub const ADMIN_ROLE: &str = "admin";
 
 impl User {
     pub fn is_guest(&self) -> bool {
         self.is_anonymous == Some(true)
+    }
+
+    /// The user's roles as the admin plugin reads them: the comma-separated `role`, or
+    /// [`DEFAULT_ROLE`] when it is unset.
+    pub fn roles(&self) -> impl Iterator<Item = &str> {
+        self.role.as_deref().unwrap_or(DEFAULT_ROLE).split(',').map(str::trim)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.roles().any(|r| r == ADMIN_ROLE)
+    }
+
+    /// Banned at `now`: `banned` set and the ban without an end or not yet over (an
+    /// expired ban lifts itself, as the plugin's session hook does).
+    pub fn is_banned(&self, now: DateTime<Utc>) -> bool {
+        self.banned == Some(true) && self.ban_expires.is_none_or(|end| end > now)
     }
 }
 
@@ -79,6 +105,8 @@ pub struct Session {
     pub updated_at: DateTime<Utc>,
     pub ip_address: Option<String>,
     pub user_agent: Option<String>,
+    /// The admin plugin's `impersonatedBy`: the admin who opened this session as the user.
+    pub impersonated_by: Option<UserId>,
 }
 
 /// The `credential` account row that holds a user's password hash.

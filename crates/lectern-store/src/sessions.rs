@@ -6,10 +6,9 @@ use crate::{
     Result, Session, SessionId, Store, User, UserId, execute, modify, read, users::bind_session,
 };
 
-pub(crate) const INSERT_SESSION: &str = r#"INSERT INTO "session" ("id", "token", "userId", "expiresAt", "createdAt", "updatedAt", "ipAddress", "userAgent") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"#;
+pub(crate) const INSERT_SESSION: &str = r#"INSERT INTO "session" ("id", "token", "userId", "expiresAt", "createdAt", "updatedAt", "ipAddress", "userAgent", "impersonatedBy") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#;
 
-const SESSION_COLUMNS: &str =
-    r#""id", "token", "userId", "expiresAt", "createdAt", "updatedAt", "ipAddress", "userAgent""#;
+pub(crate) const SESSION_COLUMNS: &str = r#""id", "token", "userId", "expiresAt", "createdAt", "updatedAt", "ipAddress", "userAgent", "impersonatedBy""#;
 
 /// A session joined with its user; the session's columns are aliased because both
 /// tables have `id`, `createdAt` and `updatedAt`.
@@ -22,6 +21,7 @@ struct SessionUserRow {
     s_updated: DateTime<Utc>,
     s_ip: Option<String>,
     s_agent: Option<String>,
+    s_imp: Option<UserId>,
     #[sqlx(flatten)]
     user: User,
 }
@@ -45,7 +45,7 @@ impl Store {
         static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
         let sql = SQL.get_or_init(|| {
             format!(
-                r#"SELECT s."id" AS "s_id", s."token" AS "s_token", s."expiresAt" AS "s_expires", s."createdAt" AS "s_created", s."updatedAt" AS "s_updated", s."ipAddress" AS "s_ip", s."userAgent" AS "s_agent", {user} FROM "session" s JOIN "user" u ON u."id" = s."userId" WHERE s."token" = $1"#,
+                r#"SELECT s."id" AS "s_id", s."token" AS "s_token", s."expiresAt" AS "s_expires", s."createdAt" AS "s_created", s."updatedAt" AS "s_updated", s."ipAddress" AS "s_ip", s."userAgent" AS "s_agent", s."impersonatedBy" AS "s_imp", {user} FROM "session" s JOIN "user" u ON u."id" = s."userId" WHERE s."token" = $1"#,
                 user = crate::users::qualified_user_columns("u")
             )
         });
@@ -61,6 +61,7 @@ impl Store {
                 updated_at: r.s_updated,
                 ip_address: r.s_ip,
                 user_agent: r.s_agent,
+                impersonated_by: r.s_imp,
             };
             self.cache.put(&session, &r.user, epoch);
             (session, r.user)

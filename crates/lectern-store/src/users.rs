@@ -7,9 +7,9 @@ use crate::{
     UserPatch, execute, modify, read, sessions::INSERT_SESSION, tx::transaction,
 };
 
-const USER_COLUMNS: &str = r#""id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt", "isAnonymous", "softwareBackground", "hardwareBackground""#;
+pub(crate) const USER_COLUMNS: &str = r#""id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt", "isAnonymous", "softwareBackground", "hardwareBackground", "role", "banned", "banReason", "banExpires""#;
 
-pub(crate) const INSERT_USER: &str = r#"INSERT INTO "user" ("id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt", "isAnonymous", "softwareBackground", "hardwareBackground") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#;
+pub(crate) const INSERT_USER: &str = r#"INSERT INTO "user" ("id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt", "isAnonymous", "softwareBackground", "hardwareBackground", "role", "banned", "banReason", "banExpires") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"#;
 
 /// A user's password, on their credential account.
 pub(crate) const UPDATE_PASSWORD: &str = r#"UPDATE "account" SET "password" = $1, "updatedAt" = $2 WHERE "userId" = $3 AND "providerId" = $4"#;
@@ -48,6 +48,10 @@ macro_rules! bind_user {
             .bind($u.is_anonymous)
             .bind(&$u.software_background)
             .bind(&$u.hardware_background)
+            .bind(&$u.role)
+            .bind($u.banned)
+            .bind(&$u.ban_reason)
+            .bind($u.ban_expires)
     };
 }
 
@@ -62,6 +66,7 @@ macro_rules! bind_session {
             .bind($s.updated_at)
             .bind(&$s.ip_address)
             .bind(&$s.user_agent)
+            .bind(&$s.impersonated_by)
     };
 }
 pub(crate) use bind_session;

@@ -26,6 +26,7 @@ async fn expired_rows_go_and_live_ones_stay(backend: Backend) {
             updated_at: now - Duration::days(8),
             ip_address: None,
             user_agent: None,
+            impersonated_by: None,
         };
         store.create_session(&session).await.expect("session");
     }

@@ -41,6 +41,10 @@ async fn better_auth_user(db: &TestDb, email: &str) {
         is_anonymous: None,
         software_background: None,
         hardware_background: None,
+        role: Some(lectern_store::DEFAULT_ROLE.into()),
+        banned: Some(false),
+        ban_reason: None,
+        ban_expires: None,
     };
     let account = CredentialAccount {
         id: ids::generate_id(),

@@ -98,6 +98,10 @@ fn new_user(identity: &Identity, email: String) -> User {
         is_anonymous: Some(false),
         software_background: None,
         hardware_background: None,
+        role: Some(lectern_store::DEFAULT_ROLE.into()),
+        banned: Some(false),
+        ban_reason: None,
+        ban_expires: None,
     }
 }
 

@@ -42,6 +42,10 @@ pub async fn handler(
         is_anonymous: Some(true),
         software_background: None,
         hardware_background: None,
+        role: Some(lectern_store::DEFAULT_ROLE.into()),
+        banned: Some(false),
+        ban_reason: None,
+        ban_expires: None,
     };
     let session = session::new_session(&auth, &user, true, &Client::from_headers(&headers, ip));
     auth.store.create_user_with_session(&user, &session).await?;

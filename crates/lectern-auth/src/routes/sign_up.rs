@@ -93,6 +93,10 @@ pub async fn handler(
         is_anonymous: Some(false),
         software_background: body.software_background,
         hardware_background: body.hardware_background,
+        role: Some(lectern_store::DEFAULT_ROLE.into()),
+        banned: Some(false),
+        ban_reason: None,
+        ban_expires: None,
     };
     let account = CredentialAccount {
         id: generate_id(),
