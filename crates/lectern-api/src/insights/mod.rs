@@ -48,10 +48,10 @@ impl FromRequestParts<Api> for Admin {
     }
 }
 
-/// Whether `user` may see the dashboard: Better Auth's admin plugin role, once the user
-/// has one (the admin plugin's schema); until then nobody.
-fn is_admin(_user: &User) -> bool {
-    false
+/// Whether `user` may see the dashboard: Better Auth's admin plugin role `admin` (among
+/// the user's comma-separated roles).
+fn is_admin(user: &User) -> bool {
+    user.is_admin()
 }
 
 /// Which view a route shows.
