@@ -5,6 +5,7 @@ mod access_log;
 pub mod audit;
 pub mod book;
 pub mod config;
+pub mod demo_data;
 mod health;
 pub mod keys;
 pub mod metrics;
