@@ -147,7 +147,8 @@ const STYLE: &str = r#"
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1b1f24;background:#f6f7f9}
 header{background:#1f3a5f;color:#fff;padding:.75rem 1rem}
-header h1{margin:0;font-size:1.1rem}
+header .brand{margin:0;font-weight:700;font-size:1.05rem}
+main>h1{font-size:1.4rem;margin:.25rem 0}
 nav{display:flex;flex-wrap:wrap;gap:.25rem .75rem;margin-top:.4rem}
 nav a{color:#dbe7ff;text-decoration:none;padding:.1rem 0}
 nav a[aria-current]{color:#fff;border-bottom:2px solid #fff}
@@ -164,6 +165,7 @@ section h2{font-size:1rem;margin:0 0 .25rem}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #eceff2;vertical-align:top}
 th{font-weight:600;color:#4a5562;white-space:nowrap}
+td:first-child{min-width:11rem}
 td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .bar{display:flex;align-items:center;gap:.4rem;min-width:9rem}
 .bar span{display:inline-block;height:.7rem;background:#3d7bd9;border-radius:2px}
@@ -171,7 +173,8 @@ a.csv{font-size:.8rem;float:right}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));gap:.75rem}
 .card{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:.75rem}
 .card b{display:block;font-size:1.5rem}
-.card a{color:inherit}
+.card a{color:inherit;text-decoration:none;display:block}
+.cards{margin:1rem 0}
 .toc ol{list-style:none;padding:0;margin:0}
 .toc li{margin:.2rem 0}
 .toc a{display:flex;justify-content:space-between;gap:.5rem;padding:.25rem .5rem;border-radius:4px;color:#1b1f24;text-decoration:none}
@@ -190,7 +193,7 @@ pub fn render(
     let query = params.query();
     let _ = write!(
         html,
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><meta name=\"robots\" content=\"noindex\"><title>{} · Lectern insights</title><style>{STYLE}</style></head><body><header><h1>Lectern · what readers ask</h1><nav>",
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><meta name=\"robots\" content=\"noindex\"><title>{} · Lectern insights</title><style>{STYLE}</style></head><body><header><p class=\"brand\">Lectern · what readers ask</p><nav aria-label=\"Views\">",
         escape(page.title)
     );
     for (path, name) in VIEWS {
@@ -199,7 +202,7 @@ pub fn render(
     }
     let _ = write!(
         html,
-        "</nav></header><main><h2>{}</h2><p class=\"note\">{}</p>",
+        "</nav></header><main><h1>{}</h1><p class=\"note\">{}</p>",
         escape(page.title),
         escape(&page.intro)
     );
