@@ -234,9 +234,7 @@ impl Store {
         period: Period,
     ) -> Result<ReaderSeries> {
         let user_bucket = self.bucket(r#"u."createdAt""#, period);
-        let accounts = format!(
-            r#"u."createdAt" >= $1 AND u."createdAt" < $2 AND COALESCE(u."isAnonymous", false) = false"#
-        );
+        let accounts = r#"u."createdAt" >= $1 AND u."createdAt" < $2 AND COALESCE(u."isAnonymous", false) = false"#;
         let sign_ups = format!(
             r#"SELECT {user_bucket} AS "bucket", COUNT(*) AS "count" FROM "user" u WHERE {accounts} AND {} GROUP BY 1 ORDER BY 1"#,
             background(r#"u."id""#)

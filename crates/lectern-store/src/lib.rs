@@ -51,8 +51,8 @@ pub use insights::{
 };
 pub use jwks::JwkRow;
 pub use models::{
-    ADMIN_ROLE, CREDENTIAL_PROVIDER, ChatId, CredentialAccount, MessageId, NewUser, Session, SessionId, User,
-    UserId, UserPatch, DEFAULT_ROLE,
+    ADMIN_ROLE, CREDENTIAL_PROVIDER, ChatId, CredentialAccount, DEFAULT_ROLE, MessageId, NewUser,
+    Session, SessionId, User, UserId, UserPatch,
 };
 pub use outbox::OutboxMail;
 pub use profiles::{IfRevision, Profile, ProfileWrite};

@@ -69,7 +69,7 @@ pub fn group<T>(items: Vec<T>, question: impl Fn(&T) -> &str) -> Vec<Group<T>> {
             None => groups.push(Group { items: vec![item], terms: words }),
         }
     }
-    groups.sort_by(|a, b| b.items.len().cmp(&a.items.len()));
+    groups.sort_by_key(|g| std::cmp::Reverse(g.items.len()));
     groups
 }
 
