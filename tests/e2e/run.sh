@@ -14,6 +14,7 @@
 #   hostile   Lectern, SQLite, answers from fake-llm (hostile Markdown)            (hostile spec)
 #   book      Lectern, PostgreSQL, the Docusaurus site's docs as its book, citations
 #             linking into the site (LECTERN_BOOK_URL), the site's origin trusted  (docusaurus spec)
+#   insights  Lectern, SQLite filled by `lectern dev demo-data` with an admin  (insights spec)
 #   llm       node fake-llm.mjs
 #   site      tests/e2e/docusaurus built with LECTERN_URL=<book>, `docusaurus serve`
 #   idp       tests/idp/server.mjs: an OpenID Connect provider (/oidc) and a GitHub stand-in
@@ -89,7 +90,7 @@ use_lectern_bin
 
 # ---------------------------------------------------------------- ports, databases
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lectern-e2e.XXXXXX")
-names=(main limited hostile book llm site idp)
+names=(main limited hostile book insights llm site idp)
 mapfile -t ports < <(node lib/free-ports.mjs ${#names[@]})
 ((${#ports[@]} == ${#names[@]})) || die "could not pick free ports"
 declare -A PORT PID
@@ -170,8 +171,15 @@ start_lectern hostile "sqlite://$WORK/hostile.db" \
 mkdir -p "$WORK/outbox-book"
 start_lectern book "$PG_BASE/$DB_BOOK" LECTERN_BOOK_DIR="$HERE/docusaurus/docs" LECTERN_MAIL_OUTBOX="$WORK/outbox-book" \
   LECTERN_BOOK_URL="$(url site)/docs" LECTERN_TRUSTED_ORIGINS="$site_origins" "${social_env[@]}"
+# The author's dashboard on demo data: readers, questionnaires and questions, and an admin.
+INSIGHTS_ADMIN_EMAIL="author-$RUN_ID@example.com" INSIGHTS_ADMIN_PASSWORD="author-password-$RUN_ID"
+bounded 300 env -u LECTERN_BOOK_DIR -u LECTERN_BOOK_URL -u LECTERN_PROFILE_SCHEMA DATABASE_URL="sqlite://$WORK/insights.db" \
+  LECTERN_INDEX_DIR="$WORK/index-insights" "$LECTERN_BIN" dev demo-data --readers 200 --days 60 \
+  --admin-email "$INSIGHTS_ADMIN_EMAIL" --admin-password "$INSIGHTS_ADMIN_PASSWORD" >"$LOGS/demo-data.log" 2>&1 ||
+  { tail -n 20 "$LOGS/demo-data.log" >&2; die "lectern dev demo-data failed"; }
+start_lectern insights "sqlite://$WORK/insights.db"
 wait_ready llm /requests
-for n in main limited hostile book; do wait_ready "$n" /readyz; done
+for n in main limited hostile book insights; do wait_ready "$n" /readyz; done
 
 # The Docusaurus site, built against the book's Lectern (its script tag points there), then
 # served as a reader would get it.
@@ -186,6 +194,7 @@ wait_ready site /docs/intro
 # ---------------------------------------------------------------- tests
 export E2E_MAIN_OUTBOX="$WORK/outbox-main" E2E_BOOK_OUTBOX="$WORK/outbox-book"
 export E2E_MAIN_URL E2E_LIMITED_URL E2E_HOSTILE_URL E2E_BOOK_LECTERN_URL E2E_SITE_URL E2E_LLM_URL E2E_IDP_URL E2E_ARTIFACTS
+export E2E_INSIGHTS_URL=$(url insights) E2E_INSIGHTS_ADMIN_EMAIL=$INSIGHTS_ADMIN_EMAIL E2E_INSIGHTS_ADMIN_PASSWORD=$INSIGHTS_ADMIN_PASSWORD
 E2E_MAIN_URL=$(url main) E2E_LIMITED_URL=$(url limited) E2E_HOSTILE_URL=$(url hostile)
 E2E_BOOK_LECTERN_URL=$(url book) E2E_SITE_URL=$(url site) E2E_LLM_URL=$(url llm) E2E_IDP_URL=$IDP_URL E2E_ARTIFACTS=$OUT
 step "playwright test (Chromium $("$CHROMIUM" --version 2>/dev/null | grep -o '[0-9][0-9.]*' | head -1))"

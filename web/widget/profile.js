@@ -83,6 +83,7 @@ async function showProfile(editing = false) {
         ? h("button", { type: "button", class: "btn ghost", onclick: () => showChat() }, "Cancel")
         : isGuest() ? h("button", { type: "button", class: "btn ghost", onclick: () => { store.set("skip", "1"); showChat(); } }, "Skip for now") : null,
     ),
+    h("p", { class: "muted" }, "Your questions help the author improve the book; they see them without your name or email."),
   );
   function changed(e) {
     const t = e.target;

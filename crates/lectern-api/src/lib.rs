@@ -8,6 +8,7 @@ pub mod chatkit;
 mod error;
 pub mod gate;
 pub mod guard;
+pub mod insights;
 pub mod me;
 pub mod merge;
 pub mod openapi;

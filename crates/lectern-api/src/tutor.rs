@@ -19,6 +19,60 @@ pub struct Tutor {
     pub top_k: usize,
     /// Where an answer is cut off.
     pub max_answer_chars: usize,
+    /// The book's pages and sections in reading order, for the author's dashboard.
+    pub toc: Toc,
+}
+
+/// The book's table of contents: its pages in reading order, each with its sections.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Toc {
+    pub pages: Vec<TocPage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TocPage {
+    pub title: String,
+    /// The page's URL, without an anchor; its opening text is cited by this URL.
+    pub url: String,
+    /// The headed sections (`url#anchor`), in order.
+    pub sections: Vec<TocSection>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TocSection {
+    pub heading: String,
+    pub url: String,
+}
+
+impl Toc {
+    /// The contents of a book from its sections, which come page by page in order.
+    pub fn of(sections: &[lectern_tutor::Section]) -> Self {
+        let mut pages: Vec<TocPage> = Vec::new();
+        for s in sections {
+            let page_url = s.url.split('#').next().unwrap_or(&s.url);
+            if pages.last().is_none_or(|p| p.url != page_url) {
+                pages.push(TocPage {
+                    title: s.doc_title.clone(),
+                    url: page_url.to_owned(),
+                    sections: Vec::new(),
+                });
+            }
+            if s.url.contains('#') {
+                if let Some(page) = pages.last_mut() {
+                    page.sections
+                        .push(TocSection { heading: s.heading.clone(), url: s.url.clone() });
+                }
+            }
+        }
+        Self { pages }
+    }
+
+    /// The page and the section (`None` for the page's opening text) a cited URL names.
+    pub fn find(&self, url: &str) -> Option<(&TocPage, Option<&TocSection>)> {
+        let page_url = url.split('#').next().unwrap_or(url);
+        let page = self.pages.iter().find(|p| p.url == page_url)?;
+        Some((page, page.sections.iter().find(|s| s.url == url)))
+    }
 }
 
 /// The reader's background for the prompt and for retrieval: every answered question as a

@@ -424,7 +424,7 @@ impl Store {
     ) -> Result<Merged> {
         let merged = transaction!(self, |tx| {
             let mut merged = Merged::default();
-            for table in ["chat", "chat_message", "message_feedback"] {
+            for table in ["chat", "chat_message", "message_feedback", "answer_insight"] {
                 let sql = format!(r#"UPDATE "{table}" SET "userId" = $2 WHERE "userId" = $1"#);
                 let moved = sqlx::query(&sql).bind(guest).bind(account).execute(&mut *tx).await?;
                 if table == "chat" {
@@ -441,6 +441,11 @@ impl Store {
             .await?;
             merged.profile = moved.rows_affected() > 0;
             if merged.profile {
+                sqlx::query(r#"UPDATE "profile_answer" SET "userId" = $2 WHERE "userId" = $1"#)
+                    .bind(guest)
+                    .bind(account)
+                    .execute(&mut *tx)
+                    .await?;
                 sqlx::query(
                     r#"UPDATE "user" SET "softwareBackground" = g."softwareBackground", "hardwareBackground" = g."hardwareBackground"
                        FROM (SELECT "softwareBackground", "hardwareBackground" FROM "user" WHERE "id" = $1) AS g
@@ -459,6 +464,16 @@ impl Store {
                 .bind(account)
                 .bind(receipt.expires_at)
                 .bind(receipt.now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            if self.insights {
+                // The guest became a reader: counted, and nothing else about it kept.
+                sqlx::query(
+                    r#"INSERT INTO "guest_conversion" ("id", "createdAt") VALUES ($1, $2)"#,
+                )
+                .bind(random_id())
+                .bind(Utc::now())
                 .execute(&mut *tx)
                 .await?;
             }
@@ -491,6 +506,16 @@ impl Store {
         })?;
         Ok(row.map(|(account,)| account))
     }
+}
+
+/// A random id for a row that names nothing.
+fn random_id() -> String {
+    use rand::Rng;
+    rand::thread_rng()
+        .sample_iter(&rand::distributions::Alphanumeric)
+        .take(24)
+        .map(char::from)
+        .collect()
 }
 
 /// The `verification` rows that record explicit guest merges start with this.

@@ -17,6 +17,7 @@ mod error;
 mod fixtures;
 mod guard;
 mod health;
+mod insights;
 mod jwks;
 mod models;
 mod outbox;
@@ -46,6 +47,10 @@ pub use chats::{
     Chat, Exchange, Feedback, MergeReceipt, Merged, Message, MessageWithFeedback, Order, Outcome,
 };
 pub use error::StoreError;
+pub use insights::{
+    AnswerInsight, Bucketed, ChoiceCount, FailedQuestion, Failure, HealthCell, InsightFilter,
+    Period, ReaderSeries, SectionCount, round_ms,
+};
 pub use jwks::JwkRow;
 pub use models::{
     ADMIN_ROLE, CREDENTIAL_PROVIDER, ChatId, CredentialAccount, DEFAULT_ROLE, MessageId, NewUser,
@@ -143,6 +148,8 @@ pub struct Store {
     checkpoints: Option<Arc<CheckpointQueue>>,
     /// Audit events older than this go in [`Store::purge_expired`].
     audit_retention: Duration,
+    /// Whether asking records what the author's dashboard reads (`LECTERN_INSIGHTS`).
+    insights: bool,
 }
 
 /// Connection settings beyond the URL.
@@ -157,6 +164,9 @@ pub struct StoreOptions {
     pub durability: Durability,
     /// How long audit events are kept (`LECTERN_AUDIT_RETENTION`).
     pub audit_retention: Duration,
+    /// Whether asking records what the author's dashboard reads (`LECTERN_INSIGHTS`, on by
+    /// default): retrieval scores, cited sections, answer modes and times, conversions.
+    pub insights: bool,
 }
 
 /// When a SQLite commit reaches the disk (`PRAGMA synchronous` in WAL mode).
@@ -179,6 +189,7 @@ impl Default for StoreOptions {
             session_cache_ttl: Duration::from_secs(60),
             durability: Durability::default(),
             audit_retention: Duration::from_secs(90 * 24 * 3600),
+            insights: true,
         }
     }
 }
@@ -245,6 +256,7 @@ impl Store {
             audit: None,
             checkpoints: None,
             audit_retention: options.audit_retention,
+            insights: options.insights,
         };
         store.audit = Some(AuditQueue::start(store.clone()));
         store.checkpoints = Some(Arc::new(CheckpointQueue::start(store.clone())));

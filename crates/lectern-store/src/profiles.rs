@@ -24,6 +24,10 @@ pub struct ProfileWrite<'a> {
     pub answers: &'a str,
     pub software_summary: Option<&'a str>,
     pub hardware_summary: Option<&'a str>,
+    /// The chosen options as (question id, option value), one per option of a multi-choice
+    /// question; free text is not among them. Kept in `profile_answer` for the author's
+    /// dashboard.
+    pub choices: &'a [(&'a str, &'a str)],
     pub now: DateTime<Utc>,
 }
 
@@ -104,6 +108,22 @@ impl Store {
                 .bind(write.now)
                 .execute(&mut *tx)
                 .await?;
+                sqlx::query(r#"DELETE FROM "profile_answer" WHERE "userId" = $1"#)
+                    .bind(write.user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                let first_answered = saved.as_ref().map_or(write.now, |p| p.created_at);
+                for (question, value) in write.choices {
+                    sqlx::query(
+                        r#"INSERT INTO "profile_answer" ("userId", "question", "value", "createdAt") VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING"#,
+                    )
+                    .bind(write.user_id)
+                    .bind(*question)
+                    .bind(*value)
+                    .bind(first_answered)
+                    .execute(&mut *tx)
+                    .await?;
+                }
             }
             Ok(saved)
         })?;

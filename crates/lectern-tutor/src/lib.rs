@@ -46,3 +46,9 @@ pub use error::{Result, TutorError};
 pub use index::Index;
 pub use passage::Passage;
 pub use reader::{Background, Level, Role, Turn};
+
+/// The distinct stemmed content words of `text`, as the index sees them (stop words
+/// removed): what the author's dashboard groups questions by.
+pub fn content_terms(text: &str) -> std::collections::HashSet<String> {
+    text::term_set(text)
+}

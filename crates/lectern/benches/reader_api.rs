@@ -144,7 +144,13 @@ fn asking(c: &mut Criterion) {
     let index = Index::open_or_build(&book, &dir, |_, _| {}).expect("index").0;
     let tutor = |answerer| {
         let max_answer_chars = lectern_api::tutor::DEFAULT_MAX_ANSWER_CHARS;
-        Some(Tutor { index: index.clone(), answerer, top_k: 3, max_answer_chars })
+        Some(Tutor {
+            index: index.clone(),
+            answerer,
+            top_k: 3,
+            max_answer_chars,
+            toc: Default::default(),
+        })
     };
 
     for backend in [Backend::Sqlite, Backend::Postgres] {

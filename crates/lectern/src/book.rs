@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use lectern_api::tutor::{DEFAULT_MAX_ANSWER_CHARS, DEFAULT_TOP_K, Tutor};
+use lectern_api::tutor::{DEFAULT_MAX_ANSWER_CHARS, DEFAULT_TOP_K, Toc, Tutor};
 use lectern_tutor::{Answerer, Book, Embedder, Index, OpenAiConfig};
 
 use crate::config::Vars;
@@ -121,15 +121,16 @@ impl BookConfig {
     pub async fn load(self) -> anyhow::Result<(Arc<Tutor>, Arc<Site>)> {
         let started = Instant::now();
         let config = self.clone();
-        let (index, rebuilt, sections, site) = tokio::task::spawn_blocking(move || {
+        let (index, rebuilt, toc, site) = tokio::task::spawn_blocking(move || {
             let (index, rebuilt, book) = config.index(|_, _| {})?;
             let site = Site::new(&book.pages(), config.example_questions());
-            anyhow::Ok((index, rebuilt, book.sections().len(), Arc::new(site)))
+            let toc = Toc::of(book.sections());
+            anyhow::Ok((index, rebuilt, toc, Arc::new(site)))
         })
         .await??;
         tracing::info!(
             book = %self.dir.as_ref().map_or_else(|| "bundled sample".into(), |d| d.display().to_string()),
-            sections,
+            pages = toc.pages.len(),
             rebuilt,
             ms = started.elapsed().as_millis() as u64,
             "book indexed"
@@ -152,8 +153,8 @@ impl BookConfig {
                 Embedder::DEFAULT_DIR
             ),
         }
-        let tutor =
-            Tutor { index, answerer, top_k: self.top_k, max_answer_chars: self.max_answer_chars };
+        let (top_k, max_answer_chars) = (self.top_k, self.max_answer_chars);
+        let tutor = Tutor { index, answerer, top_k, max_answer_chars, toc };
         Ok((Arc::new(tutor), site))
     }
 

@@ -46,6 +46,9 @@ pub struct Config {
     /// `LECTERN_AUDIT_RETENTION` (default 90d): how long audit events are kept. Recording
     /// itself is `auth.audit` (`LECTERN_AUDIT`).
     pub audit_retention: Duration,
+    /// `LECTERN_INSIGHTS` (default `on`): whether asking records what the author's
+    /// dashboard reads (docs/insights.md). `off` records nothing extra.
+    pub insights: bool,
     /// `LECTERN_SHUTDOWN_GRACE` (default 30s): how long a stopping server lets requests and
     /// answers finish.
     pub shutdown_grace: Duration,
@@ -358,6 +361,11 @@ impl Config {
             audit_retention: match var("LECTERN_AUDIT_RETENTION") {
                 Some(keep) => duration("LECTERN_AUDIT_RETENTION", &keep)?,
                 None => lectern_store::StoreOptions::default().audit_retention,
+            },
+            insights: match var("LECTERN_INSIGHTS").as_deref() {
+                None | Some("on") => true,
+                Some("off") => false,
+                Some(other) => bail!("LECTERN_INSIGHTS must be on or off, not {other:?}"),
             },
             metrics: match var("LECTERN_METRICS").as_deref() {
                 None | Some("on") => true,

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod audit;
 pub mod book;
 pub mod config;
+pub mod demo_data;
 mod health;
 pub mod keys;
 pub mod metrics;

@@ -80,11 +80,40 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Tools for development and demonstrations.
+    Dev {
+        #[command(subcommand)]
+        command: DevCommand,
+    },
     /// Exit 0 if the server at --addr is ready (GET /readyz answers 200).
     Healthcheck {
         /// Address of the server to check.
         #[arg(long, default_value = "127.0.0.1:3000", env = "LECTERN_ADDR")]
         addr: SocketAddr,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DevCommand {
+    /// Fill DATABASE_URL with plausible readers of the book, their questionnaires and their
+    /// questions (from examples/eval, answered by the real retrieval) over the last days, so
+    /// the author's dashboard (/admin) has something to show. Demo readers cannot sign in.
+    DemoData {
+        /// How many readers to make.
+        #[arg(long, default_value_t = 300)]
+        readers: u32,
+        /// Spread their sign-ups and questions over this many days up to now.
+        #[arg(long, default_value_t = 60)]
+        days: u32,
+        /// The random seed: the same seed makes the same kind of data.
+        #[arg(long, default_value_t = 16)]
+        seed: u64,
+        /// Also make this account (created when missing) an admin, to sign in to /admin.
+        #[arg(long, requires = "admin_password")]
+        admin_email: Option<String>,
+        /// The admin account's password, when it is created.
+        #[arg(long, env = "LECTERN_DEMO_ADMIN_PASSWORD")]
+        admin_password: Option<String>,
     },
 }
 
@@ -184,6 +213,14 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Admin { command: AdminCommand::Grant { email } } => {
             lectern::admin::grant(&config::database_url(&Env), &email).await?;
+        }
+        Command::Dev {
+            command: DevCommand::DemoData { readers, days, seed, admin_email, admin_password },
+        } => {
+            let config = Config::from_vars(DEFAULT_ADDR.parse()?, &Env)?;
+            let admin = admin_email.zip(admin_password);
+            let options = lectern::demo_data::DemoOptions { readers, days, seed, admin };
+            lectern::demo_data::run(&config, &options).await?;
         }
         Command::Healthcheck { addr } => return Ok(healthcheck(addr).await),
     }

@@ -8,7 +8,7 @@ use lectern_api::Api;
 use lectern_api::chat::stop::Generations;
 use lectern_api::profile::{self, Questionnaire};
 use lectern_api::tutor::Tutor;
-use lectern_api::{chat, chatkit, merge};
+use lectern_api::{chat, chatkit, insights, merge};
 use lectern_auth::Auth;
 use lectern_auth::origin::TrustedOrigins;
 use lectern_auth::rate_limit::TrustedProxies;
@@ -159,7 +159,14 @@ fn reader_api(api: Api) -> Router {
         .route("/api/chats/{id}/stop", post(chat::stop::stop))
         .route("/api/chat/session/merge", post(merge::explicit))
         // The original design's path (DESIGN.md §5).
-        .route("/api/chatkit/merge", post(merge::explicit));
+        .route("/api/chatkit/merge", post(merge::explicit))
+        // The author's dashboard (docs/insights.md), admins only.
+        .route("/admin", get(insights::overview))
+        .route("/admin/readers", get(insights::readers))
+        .route("/admin/backgrounds", get(insights::backgrounds))
+        .route("/admin/questions", get(insights::questions))
+        .route("/admin/failures", get(insights::failures))
+        .route("/admin/health", get(insights::health));
     // The OpenAI ChatKit protocol, at the path ChatKit servers use and under /api, behind
     // the same checks, whose refusals it words in the SDK's error shape.
     let chatkit = Router::new()

@@ -23,6 +23,7 @@ pub async fn state(config: &Config) -> anyhow::Result<Auth> {
         session_cache_ttl: config.session_cache_ttl,
         durability: config.sqlite_durability,
         audit_retention: config.audit_retention,
+        insights: config.insights,
         ..StoreOptions::default()
     };
     let store = connect_with(&config.database_url, &options).await?;

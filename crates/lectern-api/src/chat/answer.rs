@@ -17,7 +17,8 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use futures_util::{Stream, StreamExt};
 use lectern_store::{
-    Chat, Exchange, Message, MessageId, MessageWithFeedback, Order, Outcome, StoreError, UserId,
+    AnswerInsight, Chat, Exchange, Message, MessageId, MessageWithFeedback, Order, Outcome,
+    StoreError, UserId,
 };
 use lectern_tutor::{AnswerRequest, Background, Passage, Role, Turn};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
@@ -178,7 +179,7 @@ pub async fn start(api: &Api, owner: UserId, target: Target, ask: Ask) -> ApiRes
             content: m.message.content.clone(),
         })
         .collect();
-    let (passages, weak_evidence) = retrieve(&tutor, &question, &background).await?;
+    let (passages, weak_evidence, coverage) = retrieve(&tutor, &question, &background).await?;
     let sources: Vec<Source> = passages
         .iter()
         .map(|p| Source { title: p.title.clone(), url: p.url.clone(), snippet: p.snippet.clone() })
@@ -202,6 +203,24 @@ pub async fn start(api: &Api, owner: UserId, target: Target, ask: Ask) -> ApiRes
     };
     let asked = stored_question.unwrap_or_else(|| message("user", &question, "complete"));
     let answer = message("assistant", "", "streaming");
+    let repeat_of = match ask {
+        Ask::New(_) => crate::insights::repeat_of(&earlier, &question, now),
+        Ask::Again(_) => None,
+    };
+    let noted = Noted {
+        best_score: passages.first().map(|p| p.score),
+        coverage,
+        mode: match tutor.answerer {
+            lectern_tutor::Answerer::Extractive => "extractive",
+            lectern_tutor::Answerer::OpenAi(_) => "model",
+        },
+        repeat_of,
+        sections: if weak_evidence {
+            Vec::new()
+        } else {
+            sources.iter().map(|s| s.url.clone()).collect()
+        },
+    };
     let title = (matches!(ask, Ask::New(_)) && chat.title == UNTITLED && earlier.is_empty())
         .then(|| title_from(&question));
     let (tx, rx) = mpsc::unbounded_channel();
@@ -228,6 +247,7 @@ pub async fn start(api: &Api, owner: UserId, target: Target, ask: Ask) -> ApiRes
             if !api.store.start_exchange(&exchange, &answer).await? {
                 return Ok(false);
             }
+            note(&api, &asked, &answer, &noted).await;
             let owned = (owner, generation);
             tokio::spawn(generate(api, tutor, request, owned, answer.id, sources_json, tx));
             Ok::<_, StoreError>(true)
@@ -245,6 +265,36 @@ pub async fn start(api: &Api, owner: UserId, target: Target, ask: Ask) -> ApiRes
 
 fn question_not_found() -> ApiError {
     ApiError::not_found("MESSAGE_NOT_FOUND", "No such question in this chat")
+}
+
+/// What the author's dashboard keeps about an answer as it starts (see `crate::insights`).
+#[derive(Debug)]
+struct Noted {
+    best_score: Option<f32>,
+    coverage: f32,
+    mode: &'static str,
+    repeat_of: Option<MessageId>,
+    sections: Vec<String>,
+}
+
+/// Records `noted`; a failure costs the dashboard one answer, never the reader theirs.
+async fn note(api: &Api, question: &Message, answer: &Message, noted: &Noted) {
+    let sections: Vec<&str> = noted.sections.iter().map(String::as_str).collect();
+    let insight = AnswerInsight {
+        message_id: &answer.id,
+        user_id: &answer.user_id,
+        question_id: &question.id,
+        created_at: answer.created_at,
+        best_score: noted.best_score,
+        coverage: noted.coverage,
+        unanswered: answer.unanswered,
+        mode: noted.mode,
+        repeat_of: noted.repeat_of.as_ref(),
+        sections: &sections,
+    };
+    if let Err(err) = api.store.record_answer(&insight).await {
+        tracing::warn!(message.id = %answer.id, error = %err, "could not record an answer's insight");
+    }
 }
 
 /// One answer stream open to a reader, in `lectern_sse_streams_open` while it lives.
@@ -272,13 +322,14 @@ async fn reader_background(api: &Api, owner: &UserId) -> ApiResult<Background> {
     Ok(background(&api.questionnaire, &answers))
 }
 
-/// The passages for `question`, and whether they are only weak evidence (see
-/// [`lectern_tutor::Index::covers`]): none, or too little of the question in them.
+/// The passages for `question`, whether they are only weak evidence (see
+/// [`lectern_tutor::Index::assess`]): none, or too little of the question in them, and the
+/// coverage that was decided on.
 async fn retrieve(
     tutor: &Arc<Tutor>,
     question: &str,
     background: &Background,
-) -> ApiResult<(Vec<Passage>, bool)> {
+) -> ApiResult<(Vec<Passage>, bool, f32)> {
     let permit = admit_retrieval().await?;
     let (tutor, question, boost) =
         (tutor.clone(), question.to_owned(), background.boost_terms.clone());
@@ -286,8 +337,8 @@ async fn retrieve(
     let retrieved = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         let passages = tutor.index.search(&question, tutor.top_k, &boost)?;
-        let weak = !tutor.index.covers(&question, &passages)?;
-        Ok::<_, lectern_tutor::TutorError>((passages, weak))
+        let (covered, coverage) = tutor.index.assess(&question, &passages)?;
+        Ok::<_, lectern_tutor::TutorError>((passages, !covered, coverage))
     })
     .await;
     metrics::histogram!("lectern_tutor_retrieval_duration_seconds")
@@ -364,6 +415,7 @@ async fn generate(
     let mut text = String::new();
     let mut room = tutor.max_answer_chars;
     let mut next_checkpoint = Instant::now() + CHECKPOINT;
+    let mut first_token_ms = None;
     let ending = loop {
         let piece = tokio::select! {
             piece = pieces.next() => piece,
@@ -385,9 +437,11 @@ async fn generate(
         match piece {
             None => break Ending::Complete,
             Some(Ok(mut piece)) => {
-                if text.is_empty() {
+                if first_token_ms.is_none() {
                     metrics::histogram!("lectern_tutor_first_token_duration_seconds")
                         .record(asked.elapsed().as_secs_f64());
+                    first_token_ms =
+                        Some(u64::try_from(asked.elapsed().as_millis()).unwrap_or(u64::MAX));
                 }
                 pieces_streamed().increment(1);
                 let fits = within(&mut piece, &mut room);
@@ -419,6 +473,9 @@ async fn generate(
         Ending::Stopped => "STOPPED",
     };
     metrics::counter!("lectern_tutor_answers_total", "outcome" => outcome).increment(1);
+    if let Err(err) = api.store.record_answer_end(&id, outcome, first_token_ms).await {
+        tracing::warn!(message.id = %id, error = %err, "could not record how an answer ended");
+    }
     let (status, error) = match ending {
         Ending::Complete => ("complete", None),
         Ending::CutShort { code, .. } => ("interrupted", Some(code)),

@@ -180,7 +180,9 @@ async fn save(
     let json = Value::Object(answers.0.clone()).to_string();
     let software = answers.summary(&api.questionnaire, Summary::Software);
     let hardware = answers.summary(&api.questionnaire, Summary::Hardware);
+    let choices = choices(&api.questionnaire, answers);
     let write = ProfileWrite {
+        choices: &choices,
         user_id: user,
         answers: &json,
         software_summary: software.as_deref(),
@@ -188,6 +190,23 @@ async fn save(
         now: chrono::Utc::now(),
     };
     Ok(api.store.save_profile(&write, condition).await?)
+}
+
+/// The options chosen, as (question id, option value), for the author's dashboard.
+fn choices<'a>(questionnaire: &'a Questionnaire, answers: &'a Answers) -> Vec<(&'a str, &'a str)> {
+    questionnaire
+        .questions
+        .iter()
+        .filter(|q| q.kind != Kind::Text)
+        .flat_map(|q| {
+            let values: Vec<&str> = match answers.0.get(&q.id) {
+                Some(Value::String(s)) => vec![s.as_str()],
+                Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+                _ => Vec::new(),
+            };
+            values.into_iter().map(move |v| (q.id.as_str(), v))
+        })
+        .collect()
 }
 
 fn not_found() -> ApiError {

@@ -29,22 +29,21 @@ const MEANING: f32 = 0.7;
 const EVIDENT: f32 = 0.38;
 
 /// Whether the first `passages` hold enough of `question`: its words (see [`coverage`]) and,
-/// when the passages carry their similarity to it, its meaning.
-pub(super) fn covers(
+/// when the passages carry their similarity to it, its meaning; with the coverage.
+pub(super) fn assess(
     searcher: &Searcher,
     fields: &Fields,
     question: &str,
     passages: &[Passage],
-) -> tantivy::Result<bool> {
-    if passages.is_empty() {
-        return Ok(false);
-    }
+) -> tantivy::Result<(bool, f32)> {
     let coverage = coverage(searcher, fields, question, passages)?;
     let meaning = passages.iter().filter_map(|p| p.similarity).reduce(f32::max);
-    Ok(match meaning {
-        Some(similarity) => MEANING * similarity + (1.0 - MEANING) * coverage >= EVIDENT,
-        None => coverage >= COVERED,
-    })
+    let covered = !passages.is_empty()
+        && match meaning {
+            Some(similarity) => MEANING * similarity + (1.0 - MEANING) * coverage >= EVIDENT,
+            None => coverage >= COVERED,
+        };
+    Ok((covered, coverage))
 }
 
 /// The rarity-weighted share of `question`'s distinct content words found in the text of the

@@ -197,8 +197,14 @@ impl Index {
     /// weighted by their rarity in the book (see `coverage`). Then the book most likely does
     /// not answer the question, and the passages are only the closest sections.
     pub fn covers(&self, question: &str, passages: &[Passage]) -> Result<bool> {
+        Ok(self.assess(question, passages)?.0)
+    }
+
+    /// As [`Self::covers`], with the coverage it was decided on (the rarity-weighted share of
+    /// the question's words in the best passages, 0 to 1), which the author's dashboard keeps.
+    pub fn assess(&self, question: &str, passages: &[Passage]) -> Result<(bool, f32)> {
         let searcher = self.reader.searcher();
-        Ok(coverage::covers(&searcher, &self.fields, question, passages)?)
+        Ok(coverage::assess(&searcher, &self.fields, question, passages)?)
     }
 }
 

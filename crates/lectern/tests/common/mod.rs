@@ -59,13 +59,34 @@ impl TestApp {
         Self::assemble(TestDb::existing(url), |_| {}, Arc::new(ReaderMerge), reading).await
     }
 
+    /// With the sample book's index and `answerer`, on a store opened with `options`.
+    pub async fn with_store_options(
+        backend: Backend,
+        answerer: Answerer,
+        options: StoreOptions,
+    ) -> Self {
+        let db = TestDb::new(backend).await;
+        let reading = tutor_reading(answerer);
+        Self::assemble_with(db, |_| {}, Arc::new(ReaderMerge), reading, &options).await
+    }
+
     async fn assemble(
         db: TestDb,
         configure: impl FnOnce(&mut AuthConfig),
         merge: Arc<dyn GuestMerge>,
         reading: lectern::Reading,
     ) -> Self {
-        let store = Store::connect(&db.url, &StoreOptions::default()).await.expect("connect");
+        Self::assemble_with(db, configure, merge, reading, &StoreOptions::default()).await
+    }
+
+    async fn assemble_with(
+        db: TestDb,
+        configure: impl FnOnce(&mut AuthConfig),
+        merge: Arc<dyn GuestMerge>,
+        reading: lectern::Reading,
+        options: &StoreOptions,
+    ) -> Self {
+        let store = Store::connect(&db.url, options).await.expect("connect");
         store.migrate().await.expect("migrate");
         let mut config = AuthConfig::development(ORIGIN, Secret::new(SECRET));
         config.rate_limit = false;
@@ -89,6 +110,9 @@ pub fn tutor_reading(answerer: Answerer) -> lectern::Reading {
         answerer,
         top_k: 3,
         max_answer_chars: lectern_api::tutor::DEFAULT_MAX_ANSWER_CHARS,
+        toc: lectern_api::tutor::Toc::of(
+            lectern_tutor::Book::bundled("/docs").expect("the sample book").sections(),
+        ),
     };
     lectern::Reading { tutor: Some(Arc::new(tutor)), ..Default::default() }
 }
