@@ -246,3 +246,39 @@ pub fn run_index(config: &BookConfig, force: bool) -> anyhow::Result<()> {
     eprintln!("lectern: {what} {sections} sections in {took:?}");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn embedding_model(vars: &[(&'static str, &'static str)]) -> anyhow::Result<Option<PathBuf>> {
+        let vars: HashMap<&str, &str> = vars.iter().copied().collect();
+        Ok(BookConfig::from_vars(&vars)?.embedding_model)
+    }
+
+    #[test]
+    fn embeddings_follow_the_model_setting_and_can_be_turned_off() {
+        let named = [("LECTERN_EMBEDDING_MODEL", "/srv/models/bge-small")];
+        assert_eq!(embedding_model(&named).expect("valid"), Some("/srv/models/bge-small".into()));
+        let off = [("LECTERN_EMBEDDINGS", "off"), ("LECTERN_EMBEDDING_MODEL", "/srv/models/x")];
+        assert_eq!(embedding_model(&off).expect("valid"), None);
+        let err = embedding_model(&[("LECTERN_EMBEDDINGS", "maybe")]).expect_err("not on or off");
+        assert!(err.to_string().contains("LECTERN_EMBEDDINGS"), "{err}");
+        // The default folder is relative to the working directory, which for tests is the
+        // crate's: no model there, so words alone.
+        assert_eq!(embedding_model(&[]).expect("valid"), None);
+    }
+
+    #[test]
+    fn a_named_model_that_cannot_be_read_stops_the_start() {
+        let vars: HashMap<&str, &str> =
+            [("LECTERN_EMBEDDING_MODEL", "/nonexistent/model")].into_iter().collect();
+        let err = BookConfig::from_vars(&vars).expect("valid").embedder().expect_err("no model");
+        assert!(
+            format!("{err:#}").contains("LECTERN_EMBEDDING_MODEL=/nonexistent/model"),
+            "{err:#}"
+        );
+    }
+}
