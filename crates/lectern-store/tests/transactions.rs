@@ -19,6 +19,10 @@ const TRANSACTION_CONTROL: &[&str] = &[
     "\"ROLLBACK",
     "SAVEPOINT",
 ];
+/// Files whose functions make several writes on purpose: the demo data generator plays a
+/// reader's separate requests in a row (sign up, answer the questionnaire, ask, rate), and
+/// each write stands alone as the requests' do.
+const SEVERAL_REQUESTS: &[&str] = &["lectern/src/demo_data.rs"];
 /// A write of one statement in the store.
 const SINGLE_WRITES: &[&str] = &["execute!(", "modify!("];
 
@@ -130,7 +134,10 @@ fn callers_make_one_write_per_function() {
     }
     let mut offenders = Vec::new();
     for (path, text) in &files {
-        if path.to_string_lossy().contains("lectern-store/src") {
+        let path_text = path.to_string_lossy();
+        if path_text.contains("lectern-store/src")
+            || SEVERAL_REQUESTS.iter().any(|f| path_text.ends_with(f))
+        {
             continue;
         }
         for (name, body) in functions(text) {
