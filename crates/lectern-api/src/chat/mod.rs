@@ -6,6 +6,7 @@ pub mod answer;
 pub mod ask;
 pub mod feedback;
 pub(crate) mod ids;
+mod retrieval;
 pub mod stop;
 mod view;
 

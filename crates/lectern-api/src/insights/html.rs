@@ -128,20 +128,7 @@ pub const VIEWS: [(&str, &str); 6] = [
     ("/health", "Tutor health"),
 ];
 
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use lectern_tutor::render::escape;
 
 const STYLE: &str = r#"
 *{box-sizing:border-box}
