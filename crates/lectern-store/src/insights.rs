@@ -212,15 +212,31 @@ impl Store {
     /// Counts per bucket from `sql`, which binds `$1`/`$2` (the range) and `$3`/`$4` (the
     /// background).
     async fn bucketed(&self, sql: &str, filter: &InsightFilter) -> Result<Vec<Bucketed>> {
+        self.filtered(sql, filter, None).await
+    }
+
+    /// Runs `sql`, which reads the range as `$1`, `$2`, the background filter as `$3`, `$4`
+    /// (see [`background`]) and, when given, a row limit as `$5`.
+    async fn filtered<T>(
+        &self,
+        sql: &str,
+        filter: &InsightFilter,
+        limit: Option<u32>,
+    ) -> Result<Vec<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + Send
+            + Unpin,
+    {
         let (question, value) = filter.background.clone().unzip();
         read!(self, |p| {
-            sqlx::query_as(sql)
-                .bind(filter.from)
-                .bind(filter.to)
-                .bind(&question)
-                .bind(&value)
-                .fetch_all(p)
-                .await
+            let query =
+                sqlx::query_as(sql).bind(filter.from).bind(filter.to).bind(&question).bind(&value);
+            match limit {
+                Some(limit) => query.bind(i64::from(limit)).fetch_all(p).await,
+                None => query.fetch_all(p).await,
+            }
         })
     }
 
@@ -284,19 +300,7 @@ impl Store {
             self.bucket(r#"r."createdAt""#, period),
             background(r#"r."userId""#)
         );
-        let (question, value) = filter.background.clone().unzip();
-        let choices = async {
-            read!(self, |p| {
-                sqlx::query_as(&choices)
-                    .bind(filter.from)
-                    .bind(filter.to)
-                    .bind(&question)
-                    .bind(&value)
-                    .fetch_all(p)
-                    .await
-            })
-        };
-        tokio::try_join!(choices, self.bucketed(&profiles, filter))
+        tokio::try_join!(self.filtered(&choices, filter, None), self.bucketed(&profiles, filter))
     }
 
     /// Answers in the range per section they cited (unanswered questions cite none).
@@ -309,16 +313,7 @@ impl Store {
                GROUP BY s."url" ORDER BY 2 DESC, 1"#,
             background(r#"a."userId""#)
         );
-        let (question, value) = filter.background.clone().unzip();
-        read!(self, |p| {
-            sqlx::query_as(&sql)
-                .bind(filter.from)
-                .bind(filter.to)
-                .bind(&question)
-                .bind(&value)
-                .fetch_all(p)
-                .await
-        })
+        self.filtered(&sql, filter, None).await
     }
 
     /// The newest `limit` questions of one kind of failure in the range, with the sources
@@ -360,17 +355,7 @@ impl Store {
                 background(r#"a."userId""#)
             ),
         };
-        let (question, value) = filter.background.clone().unzip();
-        read!(self, |p| {
-            sqlx::query_as(&sql)
-                .bind(filter.from)
-                .bind(filter.to)
-                .bind(&question)
-                .bind(&value)
-                .bind(i64::from(limit))
-                .fetch_all(p)
-                .await
-        })
+        self.filtered(&sql, filter, Some(limit)).await
     }
 
     /// Answers per (bucket, mode, outcome, first-token time), for the tutor's health.
@@ -386,16 +371,7 @@ impl Store {
             self.bucket(r#"a."createdAt""#, period),
             background(r#"a."userId""#)
         );
-        let (question, value) = filter.background.clone().unzip();
-        read!(self, |p| {
-            sqlx::query_as(&sql)
-                .bind(filter.from)
-                .bind(filter.to)
-                .bind(&question)
-                .bind(&value)
-                .fetch_all(p)
-                .await
-        })
+        self.filtered(&sql, filter, None).await
     }
 }
 
